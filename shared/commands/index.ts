@@ -1,0 +1,25 @@
+import type { CommandSpec } from '../engine/command-spec.js';
+import { connectionCommands } from './connection.js';
+import { hashCommands } from './hashes.js';
+import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
+import { pubsubCommands } from './pubsub.js';
+import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
+import { sortedSetCommands } from './sorted-sets.js';
+import { stringCommands } from './strings.js';
+import { transactionCommands } from './transactions.js';
+
+/** The whole command table: every group's entries. Other layers (replication) append their own. */
+export const allCommands: CommandSpec[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...sortedSetCommands,
+  ...keyCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
+  ...serverCommands,
+];

@@ -1,0 +1,4 @@
+import type { CommandSpec } from '../engine/command-spec.js';
+
+/** Filled in by its command group. */
+export const keyCommands: CommandSpec[] = [];

@@ -1,0 +1,321 @@
+import { CommandError } from '../errors.js';
+
+/** How a parameter's text is read and printed. */
+type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'client-output-buffer-limit';
+
+interface ParamSpec {
+  name: string;
+  aliases?: string[];
+  kind: ParamKind;
+  default: string;
+  /** CONFIG SET may change it at runtime. */
+  mutable?: boolean;
+  min?: number;
+  max?: number;
+  values?: string[];
+}
+
+/** One class's output buffer limit: hard bytes, soft bytes, soft seconds (0 = no limit). */
+export interface OutputBufferLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+/** client-output-buffer-limit, per client class. */
+export interface OutputBufferLimits {
+  normal: OutputBufferLimit;
+  replica: OutputBufferLimit;
+  pubsub: OutputBufferLimit;
+}
+
+/**
+ * Every configuration parameter the server knows, with redis.conf's names and defaults. The same table serves
+ * the config file, the command line and CONFIG GET/SET; an unknown name is an error everywhere.
+ */
+const PARAMS: ParamSpec[] = [
+  { name: 'port', kind: 'int', default: '6379', min: 0, max: 65535 },
+  { name: 'http-port', kind: 'int', default: '7379', min: 0, max: 65535 },
+  { name: 'bind', kind: 'string', default: '* -::*' },
+  { name: 'protected-mode', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'requirepass', kind: 'string', default: '', mutable: true },
+  { name: 'databases', kind: 'int', default: '16', min: 1, max: 2147483647 },
+  { name: 'proto-max-bulk-len', kind: 'memory', default: '512mb', mutable: true, min: 1024 * 1024 },
+  { name: 'client-query-buffer-limit', kind: 'memory', default: '1gb', mutable: true, min: 1024 * 1024 },
+  { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
+  { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },
+  { name: 'tcp-keepalive', kind: 'int', default: '300', mutable: true, min: 0 },
+  { name: 'hz', kind: 'int', default: '10', mutable: true, min: 1, max: 500 },
+  { name: 'loglevel', kind: 'enum', default: 'notice', mutable: true, values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] },
+  { name: 'logfile', kind: 'string', default: '' },
+  { name: 'daemonize', kind: 'enum', default: 'no', values: ['no'] },
+  { name: 'dir', kind: 'string', default: '.', mutable: true },
+  { name: 'dbfilename', kind: 'string', default: 'dump.rdb', mutable: true },
+  // Accepted for compatibility with redis.conf files and test harnesses; this server keeps data in memory
+  // (replicas and the browser SDK are its durability), so only "no persistence" values are valid.
+  { name: 'save', kind: 'enum', default: '', mutable: true, values: [''] },
+  { name: 'appendonly', kind: 'enum', default: 'no', mutable: true, values: ['no'] },
+  { name: 'replicaof', aliases: ['slaveof'], kind: 'string', default: '' },
+  { name: 'masterauth', kind: 'string', default: '', mutable: true },
+  { name: 'masteruser', kind: 'string', default: '', mutable: true },
+  { name: 'repl-backlog-size', kind: 'memory', default: '1mb', mutable: true, min: 16 * 1024 },
+  { name: 'repl-backlog-ttl', kind: 'int', default: '3600', mutable: true, min: 0 },
+  { name: 'repl-ping-replica-period', aliases: ['repl-ping-slave-period'], kind: 'int', default: '10', mutable: true, min: 1 },
+  { name: 'repl-timeout', kind: 'int', default: '60', mutable: true, min: 1 },
+  { name: 'repl-diskless-sync', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'repl-diskless-sync-delay', kind: 'int', default: '5', mutable: true, min: 0 },
+  { name: 'repl-diskless-load', kind: 'enum', default: 'disabled', mutable: true, values: ['disabled', 'on-empty-db', 'swapdb'] },
+  { name: 'replica-read-only', aliases: ['slave-read-only'], kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-serve-stale-data', aliases: ['slave-serve-stale-data'], kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-priority', aliases: ['slave-priority'], kind: 'int', default: '100', mutable: true, min: 0 },
+  { name: 'replica-announced', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'replica-announce-ip', aliases: ['slave-announce-ip'], kind: 'string', default: '', mutable: true },
+  { name: 'replica-announce-port', aliases: ['slave-announce-port'], kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
+  { name: 'min-replicas-to-write', aliases: ['min-slaves-to-write'], kind: 'int', default: '0', mutable: true, min: 0 },
+  { name: 'min-replicas-max-lag', aliases: ['min-slaves-max-lag'], kind: 'int', default: '10', mutable: true, min: 0 },
+  {
+    name: 'client-output-buffer-limit',
+    kind: 'client-output-buffer-limit',
+    default: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+    mutable: true,
+  },
+];
+
+const BY_NAME = new Map<string, ParamSpec>();
+for (const p of PARAMS) {
+  BY_NAME.set(p.name, p);
+  for (const a of p.aliases ?? []) BY_NAME.set(a, p);
+}
+
+/** Parses a redis.conf memory size: "1gb", "64mb", "16k", "100" (k/m/g are powers of 1000, kb/mb/gb of 1024). */
+export function parseMemory(text: string): number | null {
+  const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text.trim());
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult: Record<string, number> = { b: 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return n * mult[unit];
+}
+
+function parseOutputBufferLimits(text: string, base: OutputBufferLimits): OutputBufferLimits {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0 || parts.length % 4 !== 0) throw new Error('Wrong number of arguments in buffer limit configuration.');
+  const out: OutputBufferLimits = { normal: { ...base.normal }, replica: { ...base.replica }, pubsub: { ...base.pubsub } };
+  for (let i = 0; i < parts.length; i += 4) {
+    const cls = parts[i].toLowerCase();
+    const key = cls === 'normal' ? 'normal' : cls === 'slave' || cls === 'replica' ? 'replica' : cls === 'pubsub' ? 'pubsub' : null;
+    if (!key) throw new Error('Invalid client class specified in buffer limit configuration.');
+    const hard = parseMemory(parts[i + 1]);
+    const soft = parseMemory(parts[i + 2]);
+    const secs = Number(parts[i + 3]);
+    if (hard === null || soft === null || !Number.isInteger(secs) || hard < 0 || soft < 0 || secs < 0) {
+      throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.');
+    }
+    out[key] = { hard, soft, softSeconds: secs };
+  }
+  return out;
+}
+
+function formatOutputBufferLimits(l: OutputBufferLimits): string {
+  const f = (x: OutputBufferLimit) => `${x.hard} ${x.soft} ${x.softSeconds}`;
+  return `normal ${f(l.normal)} slave ${f(l.replica)} pubsub ${f(l.pubsub)}`;
+}
+
+/**
+ * The live configuration. Values are kept parsed; `get` prints them as CONFIG GET does (memory sizes in bytes).
+ * Listeners hear about changes so the adapters can act (for example, a new requirepass).
+ */
+export class Config {
+  private readonly values = new Map<string, unknown>();
+  private readonly listeners: Array<(name: string) => void> = [];
+
+  constructor(overrides: Record<string, string> = {}) {
+    for (const p of PARAMS) this.values.set(p.name, this.parse(p, p.default));
+    for (const [k, v] of Object.entries(overrides)) this.set(k, v, true);
+  }
+
+  /** Whether a name (or alias) is a known parameter. */
+  static has(name: string): boolean {
+    return BY_NAME.has(name.toLowerCase());
+  }
+
+  private parse(p: ParamSpec, text: string): unknown {
+    switch (p.kind) {
+      case 'int': {
+        if (!/^-?\d+$/.test(text.trim())) throw new Error('argument couldn\'t be parsed into an integer');
+        const n = Number(text);
+        if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) {
+          throw new Error(`argument must be between ${p.min} and ${p.max ?? 'inf'} inclusive`);
+        }
+        return n;
+      }
+      case 'memory': {
+        const n = parseMemory(text);
+        if (n === null) throw new Error('argument must be a memory value');
+        if (p.min !== undefined && n < p.min) throw new Error(`argument must be a memory value of at least ${p.min}`);
+        return n;
+      }
+      case 'bool': {
+        const t = text.toLowerCase();
+        if (t !== 'yes' && t !== 'no') throw new Error("argument must be 'yes' or 'no'");
+        return t === 'yes';
+      }
+      case 'enum': {
+        const t = text.toLowerCase();
+        if (!p.values?.includes(t)) {
+          if (p.name === 'save' || p.name === 'appendonly') {
+            throw new Error('persistence to disk is not supported by this server (use save "" and appendonly no)');
+          }
+          throw new Error(`argument(s) must be one of the following: ${p.values?.join(', ')}`);
+        }
+        return t;
+      }
+      case 'client-output-buffer-limit':
+        return parseOutputBufferLimits(
+          text,
+          (this.values.get(p.name) as OutputBufferLimits | undefined) ?? {
+            normal: { hard: 0, soft: 0, softSeconds: 0 },
+            replica: { hard: 0, soft: 0, softSeconds: 0 },
+            pubsub: { hard: 0, soft: 0, softSeconds: 0 },
+          },
+        );
+      default:
+        return text;
+    }
+  }
+
+  private format(p: ParamSpec, v: unknown): string {
+    switch (p.kind) {
+      case 'bool':
+        return v ? 'yes' : 'no';
+      case 'client-output-buffer-limit':
+        return formatOutputBufferLimits(v as OutputBufferLimits);
+      default:
+        return String(v);
+    }
+  }
+
+  /**
+   * Sets a parameter from its text. `startup` allows immutable parameters (config file, command line).
+   * Throws Error with Redis's reason text on a bad value or name.
+   */
+  set(name: string, text: string, startup = false): void {
+    const p = BY_NAME.get(name.toLowerCase());
+    if (!p) throw new Error(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
+    if (!startup && !p.mutable) throw new Error(`can't set immutable config`);
+    this.values.set(p.name, this.parse(p, text));
+    for (const l of this.listeners) l(p.name);
+  }
+
+  /** Formats a parameter for CONFIG GET. */
+  getText(name: string): string {
+    const p = BY_NAME.get(name.toLowerCase());
+    if (!p) throw new Error(`unknown parameter ${name}`);
+    return this.format(p, this.values.get(p.name));
+  }
+
+  /** Parameters whose name matches `matches` (a glob test), as [name, text] pairs. */
+  entries(matches: (name: string) => boolean): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const p of PARAMS) {
+      const names = [p.name, ...(p.aliases ?? [])];
+      for (const n of names) if (matches(n)) out.push([n, this.format(p, this.values.get(p.name))]);
+    }
+    return out;
+  }
+
+  /** Subscribes to changes; the callback gets the canonical name. */
+  onChange(listener: (name: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  int(name: string): number {
+    return this.values.get(name) as number;
+  }
+  bool(name: string): boolean {
+    return this.values.get(name) as boolean;
+  }
+  str(name: string): string {
+    return this.values.get(name) as string;
+  }
+  outputBufferLimits(): OutputBufferLimits {
+    return this.values.get('client-output-buffer-limit') as OutputBufferLimits;
+  }
+}
+
+/** Raised by config-file parsing with the file's line number, like Redis's "FATAL CONFIG FILE ERROR". */
+export class ConfigFileError extends Error {}
+
+/**
+ * Parses redis.conf text (and the `--name value` pairs of a command line, which Redis appends to it) into
+ * [name, value] directives. Quoting follows redis.conf: "double" and 'single' quoted arguments.
+ */
+export function parseConfigText(text: string): Array<{ name: string; args: string[]; line: number }> {
+  const out: Array<{ name: string; args: string[]; line: number }> = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const args = splitConfigArgs(line);
+    if (args === null) throw new ConfigFileError(`line ${i + 1}: '${line}': Unbalanced quotes in configuration line`);
+    if (args.length === 0) continue;
+    out.push({ name: args[0].toLowerCase(), args: args.slice(1), line: i + 1 });
+  }
+  return out;
+}
+
+function splitConfigArgs(line: string): string[] | null {
+  const args: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && /\s/.test(line[i])) i++;
+    if (i >= line.length) break;
+    const q = line[i];
+    if (q === '"' || q === "'") {
+      let cur = '';
+      i++;
+      for (;;) {
+        if (i >= line.length) return null;
+        if (line[i] === '\\' && i + 1 < line.length) {
+          const e = line[i + 1];
+          cur += e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e;
+          i += 2;
+          continue;
+        }
+        if (line[i] === q) {
+          i++;
+          break;
+        }
+        cur += line[i++];
+      }
+      args.push(cur);
+    } else {
+      let cur = '';
+      while (i < line.length && !/\s/.test(line[i])) cur += line[i++];
+      args.push(cur);
+    }
+  }
+  return args;
+}
+
+/**
+ * Applies parsed directives to a config. Multi-argument directives (bind, save, replicaof,
+ * client-output-buffer-limit) join their arguments with spaces, as Redis stores them.
+ */
+export function applyDirectives(config: Config, directives: Array<{ name: string; args: string[]; line: number }>): void {
+  for (const d of directives) {
+    if (!Config.has(d.name)) {
+      throw new ConfigFileError(`line ${d.line}: Bad directive or wrong number of arguments: '${d.name}'`);
+    }
+    try {
+      config.set(d.name, d.args.join(' '), true);
+    } catch (e) {
+      throw new ConfigFileError(`line ${d.line}: '${d.name} ${d.args.join(' ')}': ${(e as Error).message}`);
+    }
+  }
+}
+
+/** CommandError for CONFIG SET failures, in Redis 7's wording. */
+export function configSetError(name: string, reason: string): CommandError {
+  return new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+}

@@ -1,0 +1,260 @@
+import {
+  CommandError,
+  EXECABORT,
+  MASTERDOWN,
+  NOAUTH,
+  READONLY,
+  unknownCommand,
+  unknownSubcommand,
+  wrongArity,
+} from '../errors.js';
+import { ErrorReply, NULL_ARRAY, QUEUED, type Reply } from '../resp/reply.js';
+import { ProtocolError } from '../resp/request-parser.js';
+import type { Client } from './client.js';
+import { CommandContext } from './command-context.js';
+import { BlockRequest, type CommandSpec, type HandlerResult } from './command-spec.js';
+import type { ServerCore } from './server-core.js';
+
+/** Commands a client in a MULTI runs at once instead of queueing. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands a RESP2 client in subscriber mode may run. */
+const SUBSCRIBER_ALLOWED = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ping', 'quit', 'reset', 'ssubscribe', 'sunsubscribe']);
+
+/** Runs every complete command in the client's input, stopping while the client is blocked. */
+export function processInput(core: ServerCore, client: Client): void {
+  while (!client.closed && !client.blocked && !client.closeAfterReply) {
+    let argv: string[] | null;
+    try {
+      argv = client.parser.next();
+    } catch (e) {
+      core.protocolError(client, e as ProtocolError);
+      return;
+    }
+    if (argv === null) break;
+    processCommand(core, client, argv);
+    if (client.isMaster) core.afterMasterCommand?.(client);
+  }
+}
+
+/** The outcome of looking a command up: its spec and the name errors use ("config|get"), or an error text. */
+export function lookupCommand(
+  core: ServerCore,
+  argv: string[],
+): { spec: CommandSpec; fullName: string } | { error: string } {
+  const name = argv[0].toLowerCase();
+  const spec = core.commands.get(name);
+  if (!spec) return { error: unknownCommand(argv[0], argv.slice(1)) };
+  if (spec.subcommands) {
+    if (argv.length < 2) return { error: wrongArity(name) };
+    const subName = argv[1].toLowerCase();
+    const sub = spec.subcommands.find((s) => s.name === subName);
+    if (!sub) return { error: unknownSubcommand(argv[1], name) };
+    const fullName = `${name}|${subName}`;
+    if ((sub.arity > 0 && argv.length !== sub.arity) || argv.length < -sub.arity) return { error: wrongArity(fullName) };
+    return { spec: sub, fullName };
+  }
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return { error: wrongArity(name) };
+  return { spec, fullName: name };
+}
+
+/** Replies with an error and counts it (INFO errorstats). */
+export function replyError(core: ServerCore, client: Client, message: string): void {
+  countError(core, message);
+  client.reply(new ErrorReply(message));
+}
+
+function countError(core: ServerCore, message: string): void {
+  core.stats.totalErrorReplies++;
+  const code = message.split(' ', 1)[0];
+  core.stats.errors.set(code, (core.stats.errors.get(code) ?? 0) + 1);
+}
+
+/** Rejects a command before it runs; inside MULTI the transaction is doomed too (Redis's rejectCommand). */
+function reject(core: ServerCore, client: Client, message: string, fullName?: string): void {
+  if (client.multi) client.multi.aborted = true;
+  if (fullName) {
+    const s = commandStats(core, fullName);
+    s.rejected++;
+  }
+  replyError(core, client, message);
+}
+
+function commandStats(core: ServerCore, name: string) {
+  let s = core.stats.commands.get(name);
+  if (!s) core.stats.commands.set(name, (s = { calls: 0, failed: 0, rejected: 0 }));
+  return s;
+}
+
+/**
+ * Redis's processCommand: checks a command (known, arity, auth, read-only replica, subscriber mode, stale
+ * data, transactions) then runs it, replies, and propagates what it changed.
+ */
+export function processCommand(core: ServerCore, client: Client, argv: string[]): void {
+  core.queueWrite(client);
+  const found = lookupCommand(core, argv);
+  if ('error' in found) {
+    reject(core, client, found.error);
+    return;
+  }
+  const { spec, fullName } = found;
+  const parentName = argv[0].toLowerCase();
+  client.lastCommand = fullName;
+
+  if (!client.authenticated && !spec.flags.includes('no_auth')) {
+    reject(core, client, NOAUTH, fullName);
+    return;
+  }
+  const isWrite = spec.flags.includes('write');
+  if (!client.isMaster) {
+    for (const guard of core.writeGuards) {
+      const err = guard(client, spec);
+      if (err) {
+        reject(core, client, err, fullName);
+        return;
+      }
+    }
+    if (isWrite && core.isReplica() && core.config.bool('replica-read-only')) {
+      reject(core, client, READONLY, fullName);
+      return;
+    }
+  }
+  if (client.subscribed && client.protocol === 2 && !SUBSCRIBER_ALLOWED.has(parentName)) {
+    reject(
+      core,
+      client,
+      `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      fullName,
+    );
+    return;
+  }
+  if (
+    core.isReplica() &&
+    !core.masterLinkUp &&
+    !client.isMaster &&
+    !core.config.bool('replica-serve-stale-data') &&
+    !spec.flags.includes('stale')
+  ) {
+    reject(core, client, MASTERDOWN, fullName);
+    return;
+  }
+  if (client.multi && !MULTI_IMMEDIATE.has(parentName)) {
+    if (spec.flags.includes('no_multi')) {
+      reject(core, client, 'ERR Command not allowed inside a transaction', fullName);
+      return;
+    }
+    client.multi.queue.push({ spec, argv });
+    client.reply(QUEUED);
+    return;
+  }
+
+  const result = call(core, client, spec, argv, fullName);
+  if (result instanceof BlockRequest) {
+    core.block(client, {
+      spec,
+      argv,
+      db: client.db,
+      keys: result.keys,
+      deadline: result.deadline,
+      timeoutReply: result.timeoutReply,
+    });
+  } else {
+    client.reply(result);
+  }
+  core.propagator.flush();
+  core.handleReadyKeys();
+}
+
+/**
+ * Runs one command's handler and queues its propagated form (Redis's call()). Used at top level and by EXEC
+ * for each queued command; the caller flushes propagation once per execution.
+ */
+export function call(core: ServerCore, client: Client, spec: CommandSpec, argv: string[], fullName: string): HandlerResult {
+  const ctx = new CommandContext(core, client, spec, argv);
+  const stats = commandStats(core, fullName);
+  stats.calls++;
+  core.stats.totalCommandsProcessed++;
+  let result: HandlerResult;
+  try {
+    if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
+    result = spec.handler(ctx, argv);
+  } catch (e) {
+    if (e instanceof CommandError) {
+      result = new ErrorReply(e.message);
+    } else {
+      // A bug must not take the server down or leak a stack to the client: report it like Redis's panics
+      // are reported, as an error reply, and log it.
+      core.host.log('warning', `Internal error in '${fullName}': ${(e as Error).stack ?? String(e)}`);
+      result = new ErrorReply(`ERR internal error: ${(e as Error).message}`);
+    }
+  }
+  if (result instanceof ErrorReply) {
+    stats.failed++;
+    countError(core, result.message);
+  }
+  if (result instanceof BlockRequest && client.inExec) result = result.timeoutReply;
+  // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
+  // on a writable replica never leave it: only a master's own executions propagate.
+  if (ctx.dirty > 0 && !client.isMaster && !core.isReplica()) {
+    const ops = ctx.propagateAs === undefined ? [argv] : (ctx.propagateAs ?? []);
+    for (const op of ops) core.propagator.add(client.db, op);
+  }
+  return result;
+}
+
+/**
+ * Runs a blocked client's command again (a key it waits on was touched) or answers its timeout, then goes
+ * on with the input it received meanwhile.
+ */
+export function resumeBlocked(core: ServerCore, client: Client, timedOut: boolean): void {
+  const state = client.blocked;
+  if (!state) return;
+  let result: HandlerResult;
+  if (timedOut) {
+    result = state.timeoutReply;
+  } else {
+    const savedDb = client.db;
+    client.db = state.db;
+    result = call(core, client, state.spec, state.argv, state.spec.name);
+    client.db = savedDb;
+    core.propagator.flush();
+    if (result instanceof BlockRequest) return; // still nothing for it: keep waiting in its place
+  }
+  core.unblock(client);
+  client.reply(result as Reply);
+  core.queueWrite(client);
+  processInput(core, client);
+}
+
+/** EXEC: runs the queued commands atomically, or fails as Redis does. Returns the reply. */
+export function execTransaction(core: ServerCore, client: Client): Reply {
+  const multi = client.multi;
+  if (!multi) return new ErrorReply('ERR EXEC without MULTI');
+  client.multi = null;
+  if (multi.aborted) {
+    core.unwatchAll(client);
+    return new ErrorReply(EXECABORT);
+  }
+  if (client.dirtyCas) {
+    core.unwatchAll(client);
+    return NULL_ARRAY;
+  }
+  core.unwatchAll(client);
+  const replies: Reply[] = [];
+  client.inExec = true;
+  try {
+    for (const { spec, argv } of multi.queue) {
+      const fullName = spec.subcommands ? argv[0].toLowerCase() : lookupName(core, argv);
+      const r = call(core, client, spec, argv, fullName);
+      replies.push(r as Reply);
+    }
+  } finally {
+    client.inExec = false;
+  }
+  return replies;
+}
+
+function lookupName(core: ServerCore, argv: string[]): string {
+  const found = lookupCommand(core, argv);
+  return 'error' in found ? argv[0].toLowerCase() : found.fullName;
+}
+

@@ -1,0 +1,507 @@
+import { Database } from '../store/database.js';
+import { ErrorReply, PushReply, type Reply } from '../resp/reply.js';
+import { ProtocolError } from '../resp/request-parser.js';
+import { globMatch } from '../glob.js';
+import { Client, type ConnectionInfo, type Transport } from './client.js';
+import type { CommandSpec } from './command-spec.js';
+import { Config } from './config.js';
+import { Propagator } from './propagator.js';
+import { processInput, resumeBlocked } from './dispatch.js';
+
+/** What the runtime provides to the core: time, logging, and the few things only a process can do. */
+export interface ServerHost {
+  /** Wall-clock time in ms since the epoch. */
+  now(): number;
+  /** A log line; the host decides where it goes. */
+  log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+  /** DEBUG SLEEP: block the whole server for `ms`, as Redis does. */
+  sleep?(ms: number): void;
+  /** SHUTDOWN: stop accepting, close clients, exit. */
+  shutdown?(): void;
+  /** Extra INFO fields the runtime knows (process id, memory, ports), by section name. */
+  runtimeInfo?(): Record<string, Array<[string, string | number]>>;
+  /** Fills `bytes` with random values (defaults to crypto.getRandomValues). */
+  randomBytes?(bytes: Uint8Array): void;
+}
+
+/** Counters reported by INFO stats. */
+export interface ServerStats {
+  totalConnectionsReceived: number;
+  totalCommandsProcessed: number;
+  totalNetInputBytes: number;
+  totalNetOutputBytes: number;
+  rejectedConnections: number;
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  pubsubChannels: number;
+  totalErrorReplies: number;
+  /** Per command: calls, rejected and failed calls, microseconds (we count calls only). */
+  commands: Map<string, { calls: number; failed: number; rejected: number }>;
+  /** Per error code (ERR, WRONGTYPE, ...): count. */
+  errors: Map<string, number>;
+}
+
+/** Options for a core. */
+export interface ServerCoreOptions {
+  host: ServerHost;
+  config?: Config;
+  commands: CommandSpec[];
+}
+
+/** Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and the share of expired keys that makes a cycle repeat. */
+const EXPIRE_SAMPLE = 20;
+const EXPIRE_REPEAT_RATIO = 0.25;
+
+/**
+ * The server, without IO: databases, clients, pub/sub, blocking, propagation and the periodic cycle. Adapters
+ * feed it connections, bytes and time (`connect`, `receive`, `disconnect`, `cron`); it writes to each client's
+ * Transport. It is the same object under Node, in a Durable Object and in tests.
+ */
+export class ServerCore {
+  readonly host: ServerHost;
+  readonly config: Config;
+  readonly dbs: Database[] = [];
+  readonly commands = new Map<string, CommandSpec>();
+  readonly clients = new Map<number, Client>();
+  readonly propagator = new Propagator();
+  readonly stats: ServerStats = newStats();
+  /** Channel -> subscribed clients. */
+  readonly channels = new Map<string, Set<Client>>();
+  /** Pattern -> subscribed clients. */
+  readonly patterns = new Map<string, Set<Client>>();
+  /** "db\0key" -> clients blocked on it, in arrival order. */
+  readonly blockedOn = new Map<string, Client[]>();
+  /** Keys with blocked clients that were touched and are waiting for the blocked clients to be served. */
+  private readyKeys = new Set<string>();
+  /** Clients with output to flush at the end of the current event. */
+  private readonly pendingWrites = new Set<Client>();
+  private nextClientId = 1;
+  readonly startedAt: number;
+  /** Role: set by the replication layer. */
+  role: 'master' | 'replica' = 'master';
+  /** Whether the master link is up (replica role). */
+  masterLinkUp = false;
+  /** Server-wide change counter (Redis's server.dirty). */
+  dirty = 0;
+  /** Hooks other layers (replication) install to add INFO sections and react to events. */
+  readonly infoSections = new Map<string, () => Array<[string, string | number]>>();
+  /** Called for each command before it runs; a returned error rejects it (used by replication: NOREPLICAS). */
+  writeGuards: Array<(client: Client, spec: CommandSpec) => string | null> = [];
+  /** Called after each command from our master's link (replication advances its applied offset). */
+  afterMasterCommand?: (client: Client) => void;
+  /** Called when a client disconnects (replication drops replica state). */
+  readonly disconnectHooks: Array<(client: Client) => void> = [];
+
+  constructor(opts: ServerCoreOptions) {
+    this.host = opts.host;
+    this.config = opts.config ?? new Config();
+    for (const spec of opts.commands) this.commands.set(spec.name, spec);
+    const n = this.config.int('databases');
+    for (let i = 0; i < n; i++) this.dbs.push(new Database(i));
+    this.startedAt = this.host.now();
+  }
+
+  /** The current time in ms (one reading per call). */
+  now(): number {
+    return this.host.now();
+  }
+
+  /** Whether this server replicates from a master. */
+  isReplica(): boolean {
+    return this.role === 'replica';
+  }
+
+  /** Whether clients must AUTH before running commands. */
+  requiresAuth(): boolean {
+    return this.config.str('requirepass') !== '';
+  }
+
+  /** Fills a buffer with random bytes. */
+  randomBytes(bytes: Uint8Array): void {
+    if (this.host.randomBytes) this.host.randomBytes(bytes);
+    else crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>);
+  }
+
+  /**
+   * Accepts a connection. Returns the client, or null when it was refused (protected mode, maxclients): the
+   * refusal is written and the transport closed, as Redis does.
+   */
+  connect(transport: Transport, info: ConnectionInfo): Client | null {
+    const now = this.now();
+    this.stats.totalConnectionsReceived++;
+    const refuse = (message: string) => {
+      this.stats.rejectedConnections++;
+      transport.write(new TextEncoder().encode(`-${message}\r\n`));
+      transport.close();
+      return null;
+    };
+    if (this.clients.size >= this.config.int('maxclients')) return refuse('ERR max number of clients reached');
+    if (this.config.bool('protected-mode') && !this.requiresAuth() && !info.loopback) {
+      return refuse(PROTECTED_MODE_DENIED);
+    }
+    const client = new Client(this.nextClientId++, transport, info, now, this.requiresAuth(), {
+      protoMaxBulkLen: this.config.int('proto-max-bulk-len'),
+      queryBufferLimit: this.config.int('client-query-buffer-limit'),
+    });
+    this.clients.set(client.id, client);
+    return client;
+  }
+
+  /** Feeds bytes received from a client; replies are written before this returns. */
+  receive(client: Client, bytes: Uint8Array): void {
+    if (client.closed) return;
+    client.lastInteraction = this.now();
+    client.bytesIn += bytes.length;
+    this.stats.totalNetInputBytes += bytes.length;
+    try {
+      client.parser.push(bytes);
+    } catch (e) {
+      this.protocolError(client, e as ProtocolError);
+      this.flushWrites();
+      return;
+    }
+    processInput(this, client);
+    this.flushWrites();
+  }
+
+  /** Handles malformed input: reply with Redis's text (when it has one), then close. */
+  protocolError(client: Client, e: ProtocolError): void {
+    if (!(e instanceof ProtocolError)) throw e;
+    this.host.log('verbose', `Protocol error (${e.message}) from client: id=${client.id} addr=${client.info.addr}`);
+    if (e.reply) client.reply(new ErrorReply(e.message));
+    client.closeAfterReply = true;
+    this.queueWrite(client);
+  }
+
+  /** The adapter reports a closed connection: forget the client everywhere. */
+  disconnect(client: Client): void {
+    if (!this.clients.has(client.id)) return;
+    client.closed = true;
+    this.clients.delete(client.id);
+    this.unblock(client);
+    this.unwatchAll(client);
+    for (const ch of client.channels) this.removeSubscriber(this.channels, ch, client);
+    for (const p of client.patterns) this.removeSubscriber(this.patterns, p, client);
+    client.channels.clear();
+    client.patterns.clear();
+    this.pendingWrites.delete(client);
+    for (const hook of this.disconnectHooks) hook(client);
+  }
+
+  /** Closes a client from the server side (CLIENT KILL, limits). */
+  kill(client: Client): void {
+    if (client.closed) return;
+    client.flush();
+    client.closed = true;
+    client.transport.close();
+    this.disconnect(client);
+  }
+
+  /** Marks a client as having output to flush at the end of this event. */
+  queueWrite(client: Client): void {
+    this.pendingWrites.add(client);
+  }
+
+  /** Flushes all queued output and enforces output buffer limits (Redis's beforeSleep write pass). */
+  flushWrites(): void {
+    for (const c of this.pendingWrites) {
+      c.flush();
+      this.stats.totalNetOutputBytes += 0;
+      this.checkOutputLimits(c);
+    }
+    this.pendingWrites.clear();
+  }
+
+  /** Disconnects a client over its class's client-output-buffer-limit (hard at once, soft after its seconds). */
+  checkOutputLimits(c: Client): boolean {
+    if (c.closed) return false;
+    const limits = this.config.outputBufferLimits();
+    const limit = c.isReplica ? limits.replica : c.subscribed ? limits.pubsub : limits.normal;
+    const used = c.pendingOutput();
+    const now = this.now();
+    let over = false;
+    if (limit.hard > 0 && used >= limit.hard) over = true;
+    else if (limit.soft > 0 && used >= limit.soft) {
+      if (c.softLimitSince === 0) c.softLimitSince = now;
+      else if (now - c.softLimitSince >= limit.softSeconds * 1000) over = true;
+    } else {
+      c.softLimitSince = 0;
+    }
+    if (over) {
+      this.host.log(
+        'warning',
+        `Client id=${c.id} addr=${c.info.addr} closed for overcoming of output buffer limits (${used} bytes).`,
+      );
+      this.kill(c);
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Keyspace events
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Redis's signalModifiedKey: invalidates WATCHes and marks blocked clients ready. */
+  signalModifiedKey(db: number, key: string): void {
+    this.dirty++;
+    const watchers = this.dbs[db].watched.get(key);
+    if (watchers) {
+      for (const id of watchers) {
+        const c = this.clients.get(id);
+        if (c) c.dirtyCas = true;
+      }
+    }
+    if (this.blockedOn.size > 0) {
+      const k = blockKey(db, key);
+      if (this.blockedOn.has(k)) this.readyKeys.add(k);
+    }
+  }
+
+  /** Invalidates the WATCHes on every key of a database (FLUSHDB, SWAPDB) or all of them. */
+  touchAllWatched(db?: number): void {
+    for (const d of this.dbs) {
+      if (db !== undefined && d.id !== db) continue;
+      for (const ids of d.watched.values()) {
+        for (const id of ids) {
+          const c = this.clients.get(id);
+          if (c) c.dirtyCas = true;
+        }
+      }
+    }
+  }
+
+  /** Deletes an expired key and propagates its DEL (masters only). */
+  deleteExpiredKey(db: Database, key: string): void {
+    db.dict.delete(key);
+    db.expires.delete(key);
+    this.stats.expiredKeys++;
+    this.propagator.add(db.id, ['DEL', key]);
+    this.signalModifiedKey(db.id, key);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // WATCH
+  // ---------------------------------------------------------------------------------------------------------
+
+  watch(client: Client, key: string): void {
+    const db = this.dbs[client.db];
+    if (client.watched.some(([d, k]) => d === client.db && k === key)) return;
+    let set = db.watched.get(key);
+    if (!set) db.watched.set(key, (set = new Set()));
+    set.add(client.id);
+    client.watched.push([client.db, key]);
+  }
+
+  unwatchAll(client: Client): void {
+    for (const [d, k] of client.watched) {
+      const set = this.dbs[d].watched.get(k);
+      if (set) {
+        set.delete(client.id);
+        if (set.size === 0) this.dbs[d].watched.delete(k);
+      }
+    }
+    client.watched = [];
+    client.dirtyCas = false;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Blocking
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Parks a client until one of `keys` is touched or the deadline passes. */
+  block(client: Client, state: NonNullable<Client['blocked']>): void {
+    client.blocked = state;
+    for (const key of state.keys) {
+      const k = blockKey(state.db, key);
+      let list = this.blockedOn.get(k);
+      if (!list) this.blockedOn.set(k, (list = []));
+      list.push(client);
+    }
+  }
+
+  /** Removes a client from the blocking lists (served, timed out, killed). */
+  unblock(client: Client): void {
+    const state = client.blocked;
+    if (!state) return;
+    client.blocked = null;
+    for (const key of state.keys) {
+      const k = blockKey(state.db, key);
+      const list = this.blockedOn.get(k);
+      if (!list) continue;
+      const i = list.indexOf(client);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.blockedOn.delete(k);
+    }
+  }
+
+  /** Serves clients blocked on keys that were touched, in arrival order, until nothing more is ready. */
+  handleReadyKeys(): void {
+    while (this.readyKeys.size > 0) {
+      const ready = this.readyKeys;
+      this.readyKeys = new Set();
+      for (const k of ready) {
+        const list = this.blockedOn.get(k);
+        if (!list) continue;
+        for (const client of [...list]) {
+          if (client.blocked) resumeBlocked(this, client, false);
+        }
+      }
+    }
+  }
+
+  /** The earliest blocking deadline, so the adapter can set one timer (undefined: none pending). */
+  nextBlockingDeadline(): number | undefined {
+    let min: number | undefined;
+    for (const list of this.blockedOn.values()) {
+      for (const c of list) {
+        const d = c.blocked?.deadline ?? 0;
+        if (d > 0 && (min === undefined || d < min)) min = d;
+      }
+    }
+    return min;
+  }
+
+  /** Replies to blocked clients whose deadline has passed. */
+  timeoutBlocked(): void {
+    const now = this.now();
+    const expired = new Set<Client>();
+    for (const list of this.blockedOn.values()) {
+      for (const c of list) if (c.blocked && c.blocked.deadline > 0 && c.blocked.deadline <= now) expired.add(c);
+    }
+    for (const c of expired) resumeBlocked(this, c, true);
+    this.flushWrites();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Pub/Sub
+  // ---------------------------------------------------------------------------------------------------------
+
+  addSubscriber(map: Map<string, Set<Client>>, name: string, client: Client): void {
+    let set = map.get(name);
+    if (!set) map.set(name, (set = new Set()));
+    set.add(client);
+  }
+
+  removeSubscriber(map: Map<string, Set<Client>>, name: string, client: Client): void {
+    const set = map.get(name);
+    if (!set) return;
+    set.delete(client);
+    if (set.size === 0) map.delete(name);
+  }
+
+  /** Delivers a message to channel and pattern subscribers; returns how many received it. */
+  publish(channel: string, message: string): number {
+    let receivers = 0;
+    const subs = this.channels.get(channel);
+    if (subs) {
+      for (const c of subs) {
+        c.reply(new PushReply(['message', channel, message]));
+        this.queueWrite(c);
+        receivers++;
+      }
+    }
+    for (const [pattern, clients] of this.patterns) {
+      if (!globMatch(pattern, channel)) continue;
+      for (const c of clients) {
+        c.reply(new PushReply(['pmessage', pattern, channel, message]));
+        this.queueWrite(c);
+        receivers++;
+      }
+    }
+    return receivers;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Periodic work
+  // ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * The periodic cycle (Redis's serverCron), called by the adapter `hz` times a second: active expiry within a
+   * time budget, idle-client timeouts, blocked-client timeouts, output limits.
+   */
+  cron(): void {
+    this.activeExpireCycle();
+    this.closeIdleClients();
+    this.timeoutBlocked();
+    for (const c of this.clients.values()) this.checkOutputLimits(c);
+    for (const task of this.cronTasks) task();
+    this.flushWrites();
+  }
+
+  /** Extra periodic tasks (replication cron). */
+  readonly cronTasks: Array<() => void> = [];
+
+  /**
+   * Samples keys with a TTL and deletes the expired ones, repeating while more than a quarter of a sample was
+   * expired, for at most 25% of a cron period, so a mass expiry never stalls the server.
+   */
+  activeExpireCycle(): void {
+    if (this.isReplica()) return;
+    const start = this.now();
+    const budgetMs = Math.max(1, Math.floor(1000 / this.config.int('hz') / 4));
+    for (const db of this.dbs) {
+      if (db.expires.size === 0) continue;
+      for (;;) {
+        let sampled = 0;
+        let expired = 0;
+        const now = this.now();
+        // Map iteration order is insertion order; rotate sampled keys to the back so each pass sees new ones.
+        for (const [key, when] of db.expires) {
+          if (sampled >= EXPIRE_SAMPLE) break;
+          sampled++;
+          if (when <= now) {
+            this.deleteExpiredKey(db, key);
+            this.propagator.flush();
+            expired++;
+          } else {
+            db.expires.delete(key);
+            db.expires.set(key, when);
+          }
+        }
+        if (sampled === 0 || expired / sampled <= EXPIRE_REPEAT_RATIO) break;
+        if (this.now() - start >= budgetMs) return;
+      }
+    }
+    this.handleReadyKeys();
+  }
+
+  private closeIdleClients(): void {
+    const timeout = this.config.int('timeout');
+    if (timeout <= 0) return;
+    const now = this.now();
+    for (const c of [...this.clients.values()]) {
+      if (c.isMaster || c.isReplica || c.blocked || c.subscribed) continue;
+      if (now - c.lastInteraction > timeout * 1000) this.kill(c);
+    }
+  }
+}
+
+/** The key under which blocked clients wait. */
+export function blockKey(db: number, key: string): string {
+  return `${db}\0${key}`;
+}
+
+function newStats(): ServerStats {
+  return {
+    totalConnectionsReceived: 0,
+    totalCommandsProcessed: 0,
+    totalNetInputBytes: 0,
+    totalNetOutputBytes: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    pubsubChannels: 0,
+    totalErrorReplies: 0,
+    commands: new Map(),
+    errors: new Map(),
+  };
+}
+
+/** Redis's protected-mode refusal, word for word. */
+export const PROTECTED_MODE_DENIED =
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+export type { Reply };
