@@ -40,6 +40,8 @@ const LF = 10;
  */
 export class RequestParser {
   private buf: Uint8Array = new Uint8Array(0);
+  /** Whether buf is our own allocation (spare capacity may be written) rather than the caller's chunk. */
+  private owned = false;
   private pos = 0;
   private end = 0;
   private multibulkLen = 0;
@@ -62,26 +64,32 @@ export class RequestParser {
   /** Appends received bytes. Throws ProtocolError (without reply) past client-query-buffer-limit. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.end - this.pos + chunk.length > this.limits.queryBufferLimit) {
+      throw new ProtocolError('closing client that reached max query buffer length', false);
+    }
     if (this.pos === this.end) {
       // Everything was consumed: adopt the chunk without copying.
       this.buf = chunk;
       this.pos = 0;
       this.end = chunk.length;
-    } else {
-      const pendingLen = this.end - this.pos;
-      const need = pendingLen + chunk.length;
-      if (need > this.limits.queryBufferLimit) {
-        throw new ProtocolError('closing client that reached max query buffer length', false);
-      }
-      // Reserve room for the whole bulk we are waiting for, so a large value is copied once, not per chunk.
-      const wanted = this.bulkLen >= 0 ? Math.max(need, this.bulkLen + 2 + 0) : need;
-      const next = new Uint8Array(Math.max(wanted, need));
-      next.set(this.buf.subarray(this.pos, this.end), 0);
-      next.set(chunk, pendingLen);
-      this.buf = next;
-      this.pos = 0;
-      this.end = need;
+      this.owned = false;
+      return;
     }
+    const pendingLen = this.end - this.pos;
+    if (this.owned && this.buf.length - this.end >= chunk.length) {
+      this.buf.set(chunk, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    // Grow geometrically so a large bulk arriving in many small chunks is copied O(1) times per byte.
+    const need = pendingLen + chunk.length;
+    const next = new Uint8Array(Math.max(need * 2, 16 * 1024));
+    next.set(this.buf.subarray(this.pos, this.end), 0);
+    next.set(chunk, pendingLen);
+    this.buf = next;
+    this.pos = 0;
+    this.end = need;
+    this.owned = true;
   }
 
   /**

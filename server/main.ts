@@ -1,0 +1,54 @@
+import { ConfigFileError } from '../shared/engine/config.js';
+import { SERVER_VERSION } from '../shared/commands/connection.js';
+import { parseCommandLine } from './command-line.js';
+import { ListenError, NodeServer } from './node-server.js';
+
+const USAGE = `Usage: npm start -- [/path/to/redis.conf] [--directive value ...]
+Examples:
+  npm start                                  (RESP on port 6379, HTTP + WebSocket on 7379)
+  npm start -- --port 7000 --http-port 7001
+  npm start -- /etc/redis/6379.conf --requirepass secret
+  npm start -- --replicaof 127.0.0.1 6379
+Directives have redis.conf's names; see README.md for the list and defaults.`;
+
+async function main(): Promise<void> {
+  let cli;
+  try {
+    cli = parseCommandLine(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ConfigFileError) {
+      process.stderr.write(`*** FATAL CONFIG FILE ERROR *** ${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (cli.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (cli.version) {
+    process.stdout.write(`Redis server v=${SERVER_VERSION} (TypeScript, node ${process.version})\n`);
+    return;
+  }
+  const server = new NodeServer({ config: cli.config, configFile: cli.configFile, onShutdown: () => process.exit(0) });
+  try {
+    await server.start();
+  } catch (e) {
+    if (e instanceof ListenError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  let signalled = false;
+  const onSignal = (sig: string) => {
+    if (signalled) return;
+    signalled = true;
+    server.logger.log('warning', `Received ${sig} scheduling shutdown...`);
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+void main();

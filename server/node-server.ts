@@ -1,0 +1,240 @@
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { serve } from '@hono/node-server';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { allCommands } from '../shared/commands/index.js';
+import type { Client } from '../shared/engine/client.js';
+import type { CommandSpec } from '../shared/engine/command-spec.js';
+import { Config } from '../shared/engine/config.js';
+import { ServerCore, type ServerHost } from '../shared/engine/server-core.js';
+import { createHttpApp } from './http-app.js';
+import { Logger } from './logger.js';
+import { tcpTransport, webSocketTransport } from './socket-transport.js';
+
+/** Options for a Node server: a parsed config plus where the config came from (for INFO). */
+export interface NodeServerOptions {
+  config: Config;
+  configFile?: string;
+  /** Extra commands (tests, later layers). */
+  commands?: CommandSpec[];
+  /** Called when SHUTDOWN asks the process to end (the CLI exits; tests just stop). */
+  onShutdown?: () => void;
+}
+
+/** A listen failure, worded as Redis words it ("Could not create server TCP listening socket ..."). */
+export class ListenError extends Error {}
+
+/**
+ * The Node adapter: RESP on TCP (node:net), HTTP (hono) and RESP over WebSocket (ws) on the HTTP port, all
+ * feeding one ServerCore. It owns sockets and timers; everything else is the core's.
+ */
+export class NodeServer {
+  readonly core: ServerCore;
+  readonly logger: Logger;
+  private tcpServers: TcpServer[] = [];
+  private httpServer: HttpServer | null = null;
+  private wss: WebSocketServer | null = null;
+  private cronTimer: NodeJS.Timeout | null = null;
+  private blockTimer: NodeJS.Timeout | null = null;
+  private blockTimerAt = 0;
+  private readonly sockets = new Set<{ end(): void; destroy(): void }>();
+  /** The TCP port actually bound (the configured one). */
+  tcpPort = 0;
+  /** The HTTP/WebSocket port actually bound. */
+  httpPort = 0;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly opts: NodeServerOptions) {
+    const config = opts.config;
+    this.logger = new Logger(() => ({ level: config.str('loglevel'), file: config.str('logfile') }));
+    const host: ServerHost = {
+      now: () => Date.now(),
+      log: (level, message) => this.logger.log(level, message),
+      sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+      shutdown: () => {
+        void this.stop().then(() => this.opts.onShutdown?.());
+      },
+      runtimeInfo: () => this.runtimeInfo(),
+    };
+    this.core = new ServerCore({ host, config, commands: [...allCommands, ...(opts.commands ?? [])] });
+  }
+
+  private runtimeInfo(): Record<string, Array<[string, string | number]>> {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      server: [
+        ['process_id', process.pid],
+        ['tcp_port', this.tcpPort],
+        ['http_port', this.httpPort],
+        ['executable', process.argv[1] ?? ''],
+        ['config_file', this.opts.configFile ?? ''],
+        ['os', `${process.platform} ${process.arch}`],
+        ['node_version', process.version],
+      ],
+      memory: [
+        ['used_memory', mem.heapUsed + mem.external],
+        ['used_memory_rss', mem.rss],
+        ['used_memory_peak', mem.rss],
+      ],
+      cpu: [
+        ['used_cpu_sys', (cpu.system / 1e6).toFixed(6)],
+        ['used_cpu_user', (cpu.user / 1e6).toFixed(6)],
+      ],
+    };
+  }
+
+  /** Binds the TCP and HTTP ports and starts the periodic cycle. Throws ListenError on a bind failure. */
+  async start(): Promise<void> {
+    const config = this.core.config;
+    const port = config.int('port');
+    if (port !== 0) {
+      const binds = config.str('bind').split(/\s+/).filter(Boolean);
+      for (const b of binds) {
+        const optional = b.startsWith('-');
+        const addr = optional ? b.slice(1) : b;
+        const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+        try {
+          this.tcpServers.push(await this.listenTcp(host, port));
+        } catch (e) {
+          if (optional) continue;
+          await this.stop();
+          throw new ListenError(`Could not create server TCP listening socket ${addr}:${port}: bind: ${describeListenError(e)}`);
+        }
+      }
+      this.tcpPort = port;
+    }
+    const httpPort = config.int('http-port');
+    if (httpPort !== 0) {
+      try {
+        await this.listenHttp(httpPort);
+      } catch (e) {
+        await this.stop();
+        throw new ListenError(`Could not create HTTP listening socket *:${httpPort}: bind: ${describeListenError(e)}`);
+      }
+    }
+    const hz = () => Math.max(1, config.int('hz'));
+    const tick = () => {
+      this.core.cron();
+      this.armBlockTimer();
+      this.cronTimer = setTimeout(tick, 1000 / hz());
+      this.cronTimer.unref();
+    };
+    this.cronTimer = setTimeout(tick, 1000 / hz());
+    this.cronTimer.unref();
+    this.logger.log('notice', `Ready to accept connections tcp (port ${this.tcpPort}, http ${this.httpPort})`);
+  }
+
+  private listenTcp(host: string, port: number): Promise<TcpServer> {
+    return new Promise((resolve, reject) => {
+      const server = createTcpServer({ noDelay: true }, (socket) => this.acceptTcp(socket));
+      server.once('error', reject);
+      server.listen({ host, port, ipv6Only: host === '::' }, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
+  }
+
+  private listenHttp(port: number): Promise<void> {
+    const app = createHttpApp(this.core);
+    return new Promise((resolve, reject) => {
+      const server = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }) as HttpServer;
+      server.once('error', reject);
+      server.once('listening', () => {
+        server.off('error', reject);
+        this.httpServer = server;
+        this.httpPort = port;
+        resolve();
+      });
+      this.wss = new WebSocketServer({ noServer: true, maxPayload: this.core.config.int('client-query-buffer-limit') });
+      server.on('upgrade', (req: IncomingMessage, socket, head) => {
+        this.wss!.handleUpgrade(req, socket, head, (ws) => this.acceptWebSocket(ws, req));
+      });
+    });
+  }
+
+  private acceptTcp(socket: Socket): void {
+    const { transport, info } = tcpTransport(socket);
+    socket.setKeepAlive(true, this.core.config.int('tcp-keepalive') * 1000);
+    const client = this.core.connect(transport, info);
+    if (!client) return;
+    this.sockets.add(socket);
+    socket.on('data', (data) => this.onData(client, data));
+    socket.on('close', () => this.onClose(client, socket));
+    socket.on('error', () => socket.destroy());
+  }
+
+  private acceptWebSocket(ws: WebSocket, req: IncomingMessage): void {
+    const { transport, info } = webSocketTransport(
+      ws,
+      { address: req.socket.remoteAddress, port: req.socket.remotePort },
+      { address: req.socket.localAddress, port: req.socket.localPort },
+    );
+    const client = this.core.connect(transport, info);
+    if (!client) return;
+    const handle = { end: () => ws.close(1001), destroy: () => ws.terminate() };
+    this.sockets.add(handle);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+      this.onData(client, bytes);
+    });
+    ws.on('close', () => this.onClose(client, handle));
+    ws.on('error', () => ws.terminate());
+  }
+
+  private onData(client: Client, data: Uint8Array): void {
+    this.core.receive(client, data);
+    this.armBlockTimer();
+  }
+
+  private onClose(client: Client, handle: { end(): void; destroy(): void }): void {
+    this.sockets.delete(handle);
+    this.core.disconnect(client);
+  }
+
+  /** Keeps one timer at the earliest blocked-client deadline, so BLPOP timeouts fire on time. */
+  private armBlockTimer(): void {
+    const next = this.core.nextBlockingDeadline();
+    if (next === undefined) return;
+    if (this.blockTimer && this.blockTimerAt <= next) return;
+    if (this.blockTimer) clearTimeout(this.blockTimer);
+    this.blockTimerAt = next;
+    this.blockTimer = setTimeout(() => {
+      this.blockTimer = null;
+      this.core.timeoutBlocked();
+      this.armBlockTimer();
+    }, Math.max(0, next - Date.now()));
+    this.blockTimer.unref();
+  }
+
+  /** Stops listening, closes every client and timer. Safe to call twice. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      if (this.cronTimer) clearTimeout(this.cronTimer);
+      if (this.blockTimer) clearTimeout(this.blockTimer);
+      for (const c of [...this.core.clients.values()]) this.core.kill(c);
+      for (const s of this.sockets) s.destroy();
+      this.sockets.clear();
+      await Promise.all(this.tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      this.tcpServers = [];
+      this.wss?.close();
+      if (this.httpServer) {
+        const http = this.httpServer;
+        http.closeAllConnections?.();
+        await new Promise<void>((r) => http.close(() => r()));
+      }
+      this.logger.log('notice', 'Redis is now ready to exit, bye bye...');
+    })();
+    return this.stopping;
+  }
+}
+
+function describeListenError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return 'Address already in use';
+  if (code === 'EACCES') return 'Permission denied';
+  if (code === 'EADDRNOTAVAIL') return 'Cannot assign requested address';
+  return (e as Error).message;
+}
