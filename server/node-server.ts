@@ -2,11 +2,13 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { serve } from '@hono/node-server';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { allCommands } from '../shared/commands/index.js';
+import { createServerCore } from '../shared/create-server.js';
+import type { Replication } from '../shared/replication/replication.js';
 import type { Client } from '../shared/engine/client.js';
 import type { CommandSpec } from '../shared/engine/command-spec.js';
 import { Config } from '../shared/engine/config.js';
-import { ServerCore, type ServerHost } from '../shared/engine/server-core.js';
+import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
+import { connectToMaster } from './master-connector.js';
 import { createHttpApp } from './http-app.js';
 import { Logger } from './logger.js';
 import { tcpTransport, webSocketTransport } from './socket-transport.js';
@@ -30,6 +32,7 @@ export class ListenError extends Error {}
  */
 export class NodeServer {
   readonly core: ServerCore;
+  readonly replication: Replication;
   readonly logger: Logger;
   private tcpServers: TcpServer[] = [];
   private httpServer: HttpServer | null = null;
@@ -56,7 +59,10 @@ export class NodeServer {
       },
       runtimeInfo: () => this.runtimeInfo(),
     };
-    this.core = new ServerCore({ host, config, commands: [...allCommands, ...(opts.commands ?? [])] });
+    const { core, replication } = createServerCore({ host, config, connector: connectToMaster, commands: opts.commands });
+    this.core = core;
+    this.replication = replication;
+    this.core.listeningPort = () => this.tcpPort || config.int('port');
   }
 
   private runtimeInfo(): Record<string, Array<[string, string | number]>> {
@@ -161,25 +167,33 @@ export class NodeServer {
     if (!client) return;
     this.sockets.add(socket);
     socket.on('data', (data) => this.onData(client, data));
+    // A drained socket can take more of a snapshot being sent to a replica.
+    socket.on('drain', () => this.core.notifyWritable(client));
     socket.on('close', () => this.onClose(client, socket));
     socket.on('error', () => socket.destroy());
   }
 
   private acceptWebSocket(ws: WebSocket, req: IncomingMessage): void {
+    let client: Client | null = null;
     const { transport, info } = webSocketTransport(
       ws,
       { address: req.socket.remoteAddress, port: req.socket.remotePort },
       { address: req.socket.localAddress, port: req.socket.localPort },
+      // ws has no drain event: its send callback tells when a message left, so the snapshot can go on.
+      () => {
+        if (client?.isReplica) this.core.notifyWritable(client);
+      },
     );
-    const client = this.core.connect(transport, info);
+    client = this.core.connect(transport, info);
     if (!client) return;
     const handle = { end: () => ws.close(1001), destroy: () => ws.terminate() };
     this.sockets.add(handle);
+    const c = client;
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-      this.onData(client, bytes);
+      this.onData(c, bytes);
     });
-    ws.on('close', () => this.onClose(client, handle));
+    ws.on('close', () => this.onClose(c, handle));
     ws.on('error', () => ws.terminate());
   }
 

@@ -44,11 +44,12 @@ export function webSocketTransport(
   ws: WebSocket,
   remote: { address?: string; port?: number },
   local: { address?: string; port?: number },
+  onSent: () => void = () => {},
 ): { transport: Transport; info: ConnectionInfo } {
   return {
     transport: {
       write: (bytes) => {
-        if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: true });
+        if (ws.readyState === ws.OPEN) ws.send(bytes, { binary: true }, () => onSent());
       },
       close: () => {
         ws.close(1000);

@@ -36,7 +36,7 @@ export interface BlockedState {
   db: number;
   keys: string[];
   deadline: number;
-  timeoutReply: Reply;
+  timeoutReply: Reply | (() => Reply);
 }
 
 /** A MULTI in progress: the queued commands and whether an error while queueing dooms EXEC. */
@@ -83,6 +83,8 @@ export class Client {
   bytesIn = 0;
   /** Replies are discarded (CLIENT REPLY OFF, or the master link, which must never get replies). */
   replyOff = false;
+  /** The replication offset right after this client's last propagated write (WAIT waits for it). */
+  lastWriteOffset = 0;
   /** Library name and version (CLIENT SETINFO). */
   libName = '';
   libVer = '';

@@ -31,7 +31,10 @@ export class BlockRequest {
     readonly keys: string[],
     /** Absolute deadline in ms since the epoch; 0 blocks forever. */
     readonly deadline: number,
-    readonly timeoutReply: Reply,
+    /** The reply on timeout, or a function computing it then (WAIT replies the count reached by the deadline). */
+    readonly timeoutReply: Reply | (() => Reply),
+    /** The database the keys live in (default: the client's). */
+    readonly db?: number,
   ) {}
 }
 

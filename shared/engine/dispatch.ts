@@ -152,7 +152,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     core.block(client, {
       spec,
       argv,
-      db: client.db,
+      db: result.db ?? client.db,
       keys: result.keys,
       deadline: result.deadline,
       timeoutReply: result.timeoutReply,
@@ -160,7 +160,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   } else {
     client.reply(result);
   }
-  core.propagator.flush();
+  if (core.propagator.flush()) client.lastWriteOffset = core.replicationOffset();
   core.handleReadyKeys();
 }
 
@@ -191,7 +191,7 @@ export function call(core: ServerCore, client: Client, spec: CommandSpec, argv: 
     stats.failed++;
     countError(core, result.message);
   }
-  if (result instanceof BlockRequest && client.inExec) result = result.timeoutReply;
+  if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
   // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
   // on a writable replica never leave it: only a master's own executions propagate.
   if (ctx.dirty > 0 && !client.isMaster && !core.isReplica()) {
@@ -210,7 +210,7 @@ export function resumeBlocked(core: ServerCore, client: Client, timedOut: boolea
   if (!state) return;
   let result: HandlerResult;
   if (timedOut) {
-    result = state.timeoutReply;
+    result = timeoutReplyOf(state.timeoutReply);
   } else {
     const savedDb = client.db;
     client.db = state.db;
@@ -258,3 +258,7 @@ function lookupName(core: ServerCore, argv: string[]): string {
   return 'error' in found ? argv[0].toLowerCase() : found.fullName;
 }
 
+
+function timeoutReplyOf(r: Reply | (() => Reply)): Reply {
+  return typeof r === 'function' ? r() : r;
+}

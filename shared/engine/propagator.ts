@@ -53,12 +53,12 @@ export class Propagator {
     this.selectedDb = -1;
   }
 
-  /** Emits the queued ops of one execution. */
-  flush(): void {
+  /** Emits the queued ops of one execution; returns whether anything was emitted. */
+  flush(): boolean {
     const ops = this.pending;
-    if (ops.length === 0) return;
+    if (ops.length === 0) return false;
     this.pending = [];
-    if (this.listeners.length === 0) return;
+    if (this.listeners.length === 0) return false;
     const commands: string[][] = [];
     const emit = (db: number, argv: string[]) => {
       if (db !== this.selectedDb) {
@@ -76,6 +76,7 @@ export class Propagator {
     for (const c of commands) writeCommand(w, c);
     const bytes = w.take();
     for (const l of this.listeners) l(bytes, commands);
+    return true;
   }
 
   /**

@@ -203,15 +203,32 @@ export class ServerCore {
     this.pendingWrites.add(client);
   }
 
+  /** Work to do before output is flushed at the end of each event (replication pumps snapshot chunks). */
+  readonly beforeFlushHooks: Array<() => void> = [];
+
   /** Flushes all queued output and enforces output buffer limits (Redis's beforeSleep write pass). */
   flushWrites(): void {
+    for (const hook of this.beforeFlushHooks) hook();
     for (const c of this.pendingWrites) {
+      this.stats.totalNetOutputBytes += c.out.length;
       c.flush();
-      this.stats.totalNetOutputBytes += 0;
       this.checkOutputLimits(c);
     }
     this.pendingWrites.clear();
   }
+
+  /** The adapter reports that a client's transport drained: more output (a snapshot) may be written now. */
+  notifyWritable(client: Client): void {
+    if (client.closed) return;
+    this.queueWrite(client);
+    this.flushWrites();
+  }
+
+  /** The TCP port replicas announce (the adapter sets the bound one; REPLCONF listening-port). */
+  listeningPort: () => number = () => this.config.int('port');
+
+  /** The replication offset after the last propagated write (set by the replication layer). */
+  replicationOffset: () => number = () => 0;
 
   /** Disconnects a client over its class's client-output-buffer-limit (hard at once, soft after its seconds). */
   checkOutputLimits(c: Client): boolean {

@@ -1,0 +1,47 @@
+import { connect } from 'node:net';
+import WebSocket from 'ws';
+import type { MasterConnection, MasterConnectionEvents, MasterTarget } from '../shared/replication/replica-link.js';
+
+/**
+ * Opens the replica's connection to its master: node:net for `host port`, ws for a ws:// or wss:// URL. Both
+ * carry the same bytes; the core never knows which.
+ */
+export function connectToMaster(target: MasterTarget, events: MasterConnectionEvents): MasterConnection {
+  let closed = false;
+  const close = (reason: string) => {
+    if (closed) return;
+    closed = true;
+    events.onClose(reason);
+  };
+  if (target.kind === 'tcp') {
+    const socket = connect({ host: target.host, port: target.port, noDelay: true });
+    socket.on('connect', () => events.onOpen());
+    socket.on('data', (d) => events.onData(d));
+    socket.on('error', (e) => close(`Error condition on socket for SYNC: ${e.message}`));
+    socket.on('close', () => close('Connection with master lost.'));
+    return {
+      write: (bytes) => {
+        if (!closed) socket.write(bytes);
+      },
+      close: () => {
+        closed = true;
+        socket.destroy();
+      },
+    };
+  }
+  const ws = new WebSocket(target.url);
+  ws.binaryType = 'nodebuffer';
+  ws.on('open', () => events.onOpen());
+  ws.on('message', (d: Buffer) => events.onData(d));
+  ws.on('error', (e) => close(`Error condition on WebSocket for SYNC: ${e.message}`));
+  ws.on('close', () => close('Connection with master lost.'));
+  return {
+    write: (bytes) => {
+      if (!closed && ws.readyState === WebSocket.OPEN) ws.send(bytes);
+    },
+    close: () => {
+      closed = true;
+      ws.terminate();
+    },
+  };
+}
