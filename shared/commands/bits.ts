@@ -10,6 +10,14 @@ export const LLONG_MAX = 9223372036854775807n;
 /** The smallest signed 64-bit integer (LLONG_MIN). */
 export const LLONG_MIN = -9223372036854775808n;
 
+/**
+ * The longest string V8 can hold (2^29 - 24 chars), a little under Redis's 512mb default proto-max-bulk-len:
+ * a command that would build a longer one fails with Redis's string-size error instead of crashing.
+ */
+export const MAX_STRING_LENGTH = 2 ** 29 - 24;
+/** Redis's reply when a command would build a string longer than proto-max-bulk-len. */
+export const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+
 const BIT_OFFSET_ERROR = 'ERR bit offset is not an integer or out of range';
 const BIT_VALUE_ERROR = 'ERR bit is not an integer or out of range';
 const BIT_ARGUMENT_ERROR = 'ERR The bit argument must be 1 or 0.';
@@ -73,6 +81,7 @@ function bitOffsetArg(ctx: CommandContext, s: string, bits = 0): number {
  */
 function stringForBitWrite(ctx: CommandContext, key: string, maxBit: number): { value: string; grown: boolean } {
   const need = Math.floor(maxBit / 8) + 1;
+  if (need > MAX_STRING_LENGTH) throw new CommandError(STRING_TOO_LONG);
   const current = ctx.writeString(key);
   if (current === undefined) return { value: '\0'.repeat(need), grown: true };
   if (current.length < need) return { value: current + '\0'.repeat(need - current.length), grown: true };

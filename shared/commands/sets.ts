@@ -124,7 +124,6 @@ function spopWithCount(ctx: CommandContext, key: string, countText: string): Rep
   if (count >= BigInt(set.size)) {
     const all = Array.from(set);
     ctx.deleteKey(key);
-    ctx.dirty += all.length - 1; // Redis adds one per popped member; deleteKey counted one.
     ctx.rewrite(['DEL', key]);
     return new SetReply(all);
   }
@@ -370,8 +369,7 @@ export const setCommands: CommandSpec[] = [
         }
       }
       const sets = readSets(ctx, argv.slice(2, 2 + n));
-      // Limits beyond any set size behave as no limit.
-      return intersect(sets, limit > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(limit)).length;
+      return intersect(sets, Number(limit)).length;
     },
   }),
   command({

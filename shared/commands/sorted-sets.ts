@@ -166,6 +166,14 @@ function entriesReply(ctx: CommandContext, entries: Array<[string, number]>, wit
   return entries.map(([m, s]) => [m, new DoubleReply(s)]);
 }
 
+/**
+ * A score as a stored small sorted set keeps it: Redis's listpack encoding writes integral scores as integers,
+ * so -0 is read back as 0. Replies computed on the fly (ZUNION without STORE) keep -0, as Redis's do.
+ */
+function storedScore(score: number): number {
+  return score === 0 ? 0 : score;
+}
+
 /** Stores a computed result at `dst` (Redis's setKey), or deletes `dst` when the result is empty. */
 function storeResult(ctx: CommandContext, dst: string, result: SortedSet): number {
   if (result.size > 0) {
@@ -238,11 +246,11 @@ function zaddGeneric(ctx: CommandContext, argv: string[], forceIncr: boolean): R
         processed++;
         score = s;
         if (s !== current) {
-          z.add(member, s);
+          z.add(member, storedScore(s));
           updated++;
         }
       } else if (!xx) {
-        z.add(member, s);
+        z.add(member, storedScore(s));
         added++;
         processed++;
         score = s;
@@ -502,7 +510,7 @@ function setOperation(
           cardinality++;
           if (limit && cardinality >= limit) break;
         } else {
-          result.add(member, score);
+          result.add(member, dst === null ? score : storedScore(score));
         }
       }
     }
@@ -517,12 +525,12 @@ function setOperation(
         acc.set(member, prev === undefined ? score : aggregate(prev, score, how));
       }
     }
-    for (const [m, s] of acc) result.add(m, s);
+    for (const [m, s] of acc) result.add(m, dst === null ? s : storedScore(s));
   } else {
     for (const [member, s] of sourceEntries(sources[0])) {
       let present = false;
       for (let i = 1; i < sources.length && !present; i++) present = sourceScore(sources[i], member) !== undefined;
-      if (!present) result.add(member, s);
+      if (!present) result.add(member, dst === null ? s : storedScore(s));
     }
   }
 
@@ -690,7 +698,8 @@ function zrandmember(ctx: CommandContext, argv: string[]): Reply {
     picked = [];
     for (let i = 0; i < count; i++) picked.push(z.random() as [string, number]);
   } else if (count >= size) {
-    picked = [...z.entries()];
+    // Redis walks sorted sets from the tail here (zuiNext), so the whole set comes highest first.
+    picked = [...z.entriesReversed()];
   } else {
     // Distinct ranks by a partial Fisher-Yates shuffle over a sparse index map: O(count log n).
     const swapped = new Map<number, number>();

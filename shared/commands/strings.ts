@@ -3,11 +3,19 @@ import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { typeOfValue } from '../store/database.js';
 import { MapReply, OK, type Reply } from '../resp/reply.js';
-import { bitCommands, int64Arg, int64Reply, LLONG_MAX, LLONG_MIN, parseInt64 } from './bits.js';
+import {
+  bitCommands,
+  int64Arg,
+  int64Reply,
+  LLONG_MAX,
+  LLONG_MIN,
+  MAX_STRING_LENGTH,
+  parseInt64,
+  STRING_TOO_LONG,
+} from './bits.js';
 import { isWord } from './parse.js';
 
 const OFFSET_OUT_OF_RANGE = 'ERR offset is out of range';
-const STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 const DECREMENT_OVERFLOW = 'ERR decrement would overflow';
 const FLOAT_NAN_OR_INF = 'ERR increment would produce NaN or Infinity';
 const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
@@ -20,11 +28,11 @@ const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS e
 
 /**
  * Redis's checkStringLength: the largest string a command may build is proto-max-bulk-len, except for
- * commands from our master, which must be obeyed whatever they do.
+ * commands from our master, which must be obeyed whatever they do (as far as a JS string can grow).
  */
 function checkStringLength(ctx: CommandContext, size: number): void {
-  if (ctx.client.isMaster) return;
-  if (size > ctx.core.config.int('proto-max-bulk-len')) throw new CommandError(STRING_TOO_LONG);
+  const limit = ctx.client.isMaster ? MAX_STRING_LENGTH : Math.min(MAX_STRING_LENGTH, ctx.core.config.int('proto-max-bulk-len'));
+  if (size > limit) throw new CommandError(STRING_TOO_LONG);
 }
 
 // ---------------------------------------------------------------------------------------------------------

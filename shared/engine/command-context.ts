@@ -54,7 +54,8 @@ export class CommandContext {
    */
   expireIfNeeded(db: Database, key: string): boolean {
     const when = db.expires.get(key);
-    if (when === undefined || when > this.now) return false;
+    // As Redis's keyIsExpired: expired once now has passed the expiry time.
+    if (when === undefined || when >= this.now) return false;
     if (this.core.isReplica()) return !this.client.isMaster;
     this.core.deleteExpiredKey(db, key);
     return true;

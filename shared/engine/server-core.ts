@@ -168,7 +168,11 @@ export class ServerCore {
   /** Handles malformed input: reply with Redis's text (when it has one), then close. */
   protocolError(client: Client, e: ProtocolError): void {
     if (!(e instanceof ProtocolError)) throw e;
-    this.host.log('verbose', `Protocol error (${e.message}) from client: id=${client.id} addr=${client.info.addr}`);
+    // A broken stream from our master is worth a warning: the link is dropped and resynced because of it.
+    this.host.log(
+      client.isMaster ? 'warning' : 'verbose',
+      `Protocol error (${e.message}) from ${client.isMaster ? 'MASTER' : 'client'}: id=${client.id} addr=${client.info.addr}`,
+    );
     if (e.reply) client.reply(new ErrorReply(e.message));
     client.closeAfterReply = true;
     this.queueWrite(client);
@@ -468,7 +472,7 @@ export class ServerCore {
         for (const [key, when] of db.expires) {
           if (sampled >= EXPIRE_SAMPLE) break;
           sampled++;
-          if (when <= now) {
+          if (when < now) {
             this.deleteExpiredKey(db, key);
             this.propagator.flush();
             expired++;

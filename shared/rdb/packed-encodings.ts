@@ -86,10 +86,15 @@ export function decodeListpack(b: Uint8Array): string[] {
     } else {
       corrupt(what);
     }
-    const backLen =
-      entryLen < 128 ? 1 : entryLen < 16384 ? 2 : entryLen < 2097152 ? 3 : entryLen < 268435456 ? 4 : 5;
-    p += entryLen + backLen;
-    if (p > end) corrupt(what);
+    // The back-length (for walking backwards): its size follows from entryLen as in lpEncodeBacklen, and its
+    // big-endian base-128 digits, read from the last byte, must give entryLen back.
+    const backLen = entryLen <= 127 ? 1 : entryLen < 16383 ? 2 : entryLen < 2097151 ? 3 : entryLen < 268435455 ? 4 : 5;
+    const last = p + entryLen + backLen - 1;
+    if (last >= end) corrupt(what);
+    let decoded = 0;
+    for (let i = 0, q = last; i < backLen; i++, q--) decoded += (b[q] & 127) * 2 ** (7 * i);
+    if (decoded !== entryLen) corrupt(what);
+    p = last + 1;
     out.push(value);
   }
   // 65535 means "too many to count in the header".

@@ -299,11 +299,11 @@ export class ReplicaLink {
       pos = 0;
     }
     const loader = this.loader!;
-    const used = loader.push(bytes.subarray(pos));
+    const rest = loader.push(bytes.subarray(pos));
     this.syncReadBytes = loader.bytesRead;
-    if (!loader.done) return null;
+    if (rest === null) return null;
     this.finishFullSync(loader.databases());
-    return bytes.subarray(pos + used);
+    return rest;
   }
 
   private pendingHeader: Uint8Array = new Uint8Array(0);
@@ -345,7 +345,10 @@ export class ReplicaLink {
     this.repl.createBacklogIfNeeded();
     const transport: Transport = {
       write: (bytes) => this.conn?.write(bytes),
-      close: () => this.conn?.close(),
+      // The core closes the master client on a protocol error in the stream: drop the link and resync.
+      close: () => {
+        if (this.state === 'connected') this.fail('Closing the connection with the MASTER after a protocol error in the replication stream');
+      },
       bufferedAmount: () => 0,
     };
     const { text } = describeTarget(this.target);
@@ -415,6 +418,11 @@ export class ReplicaLink {
   private onClose(reason: string): void {
     if (!this.conn) return;
     this.conn = null;
+    if (this.state === 'transfer') {
+      // Redis's words, plus where the snapshot was cut: nothing of it is applied.
+      this.fail(`I/O error trying to sync with MASTER: connection lost (snapshot truncated after ${this.syncReadBytes} bytes; discarded)`);
+      return;
+    }
     this.fail(reason || 'Connection with master lost.');
   }
 

@@ -13,15 +13,13 @@ export type SnapshotFraming = { length: number } | { eofMark: string };
 /**
  * Loads a snapshot arriving in pieces into a staging keyspace (fresh databases the server swaps in only when
  * the load completes, so a half-loaded dataset is never visible). Knows where the snapshot ends from its framing
- * and from the RDB itself, and reports how many bytes of each push it used, so the stream that follows in the
- * same chunk is not lost.
+ * and from the RDB itself, and hands back the bytes that follow it in the same chunk (the stream).
  */
 export class SnapshotLoader {
   private readonly dbs: Database[];
   private readonly reader: RdbReader;
-  private rdbDone = false;
   /** Bytes of the EOF mark matched so far, after the RDB ended. */
-  private markSeen = '';
+  private markSeen = 0;
   private remaining: number;
   bytesRead = 0;
   done = false;
@@ -39,46 +37,51 @@ export class SnapshotLoader {
         target.dict.set(key, value);
         if (expireMs >= 0) target.expires.set(key, expireMs);
       },
-      onEnd: (checksumOk) => {
-        if (!checksumOk) throw new Error('snapshot checksum mismatch');
-        this.rdbDone = true;
-      },
     });
   }
 
-  /** Feeds bytes; returns how many of them belonged to the snapshot. Throws on corrupt input. */
-  push(bytes: Uint8Array): number {
-    if (this.done) return 0;
-    let used = 0;
-    if (!this.rdbDone) {
+  /**
+   * Feeds bytes; returns the bytes after the end of the snapshot once it is complete (possibly empty), or null
+   * while more is needed. Throws on corrupt input (RdbError) or a framing violation.
+   */
+  push(bytes: Uint8Array): Uint8Array | null {
+    if (this.done) return bytes;
+    let after: Uint8Array = new Uint8Array(0);
+    if (!this.reader.done) {
       const take = Math.min(bytes.length, this.remaining);
-      const consumed = this.reader.push(bytes.subarray(0, take));
-      used += consumed;
-      this.remaining -= consumed;
-      this.bytesRead += consumed;
+      this.reader.push(bytes.subarray(0, take));
+      this.bytesRead += take;
+      this.remaining -= take;
       if ('length' in this.framing) {
-        if (this.remaining === 0) {
-          if (!this.rdbDone) this.reader.end();
-          if (!this.rdbDone) throw new Error('snapshot ended before the RDB EOF marker');
+        if (this.reader.done) {
+          // The RDB ended: anything else inside the announced length is garbage.
+          if (this.reader.takeRemaining().length > 0 || this.remaining > 0) {
+            throw new Error('snapshot RDB ended before its announced length');
+          }
           this.done = true;
-        } else if (this.rdbDone) {
-          throw new Error('snapshot RDB ended before its announced length');
+          return bytes.subarray(take);
         }
-        return used;
+        if (this.remaining === 0) this.reader.end(); // throws: truncated
+        return null;
       }
-      if (!this.rdbDone) return used;
+      if (!this.reader.done) return null;
+      after = this.reader.takeRemaining();
+      this.bytesRead -= after.length;
+    } else {
+      after = bytes;
     }
     // EOF framing: the 40-byte mark must follow the RDB exactly.
     const mark = (this.framing as { eofMark: string }).eofMark;
-    while (used < bytes.length && this.markSeen.length < mark.length) {
-      const c = String.fromCharCode(bytes[used]);
-      if (c !== mark[this.markSeen.length]) throw new Error('snapshot EOF mark mismatch');
-      this.markSeen += c;
-      used++;
-      this.bytesRead++;
+    let i = 0;
+    while (i < after.length && this.markSeen < mark.length) {
+      if (after[i] !== mark.charCodeAt(this.markSeen)) throw new Error('snapshot EOF mark mismatch');
+      this.markSeen++;
+      i++;
     }
-    if (this.markSeen.length === mark.length) this.done = true;
-    return used;
+    this.bytesRead += i;
+    if (this.markSeen < mark.length) return null;
+    this.done = true;
+    return after.subarray(i);
   }
 
   /** The loaded databases (only once done). */

@@ -91,6 +91,7 @@ interface Located {
   rank: number;
 }
 
+/** A Redis sorted set value: member -> node map plus a skiplist with spans. */
 export class SortedSet {
   private readonly nodes = new Map<string, ZNode>();
   private readonly header = new ZNode('', 0, MAX_LEVEL);

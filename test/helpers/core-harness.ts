@@ -1,9 +1,10 @@
 import { binaryToBytes } from '../../shared/bytes.js';
-import { allCommands } from '../../shared/commands/index.js';
 import type { Client, Transport } from '../../shared/engine/client.js';
 import type { CommandSpec } from '../../shared/engine/command-spec.js';
 import { Config } from '../../shared/engine/config.js';
-import { ServerCore } from '../../shared/engine/server-core.js';
+import type { ServerCore } from '../../shared/engine/server-core.js';
+import { createServerCore } from '../../shared/create-server.js';
+import type { MasterConnector } from '../../shared/replication/replica-link.js';
 import { encodeCommand } from '../../shared/resp/encoder.js';
 import { ErrorReply, SimpleString, type Reply } from '../../shared/resp/reply.js';
 import { ReplyParser } from '../../shared/resp/reply-parser.js';
@@ -71,7 +72,9 @@ export class TestClient {
 }
 
 /** An in-memory server core with a fake clock, recording what it propagates. */
-export function createHarness(opts: { config?: Record<string, string>; now?: number; commands?: CommandSpec[] } = {}) {
+export function createHarness(
+  opts: { config?: Record<string, string>; now?: number; commands?: CommandSpec[]; connector?: MasterConnector } = {},
+) {
   const clock: TestClock = {
     now: opts.now ?? 1_700_000_000_000,
     advance(ms: number) {
@@ -79,10 +82,12 @@ export function createHarness(opts: { config?: Record<string, string>; now?: num
     },
   };
   const logs: string[] = [];
-  const core = new ServerCore({
+  // `commands` adds to (or replaces entries of) the full table.
+  const { core, replication } = createServerCore({
     host: { now: () => clock.now, log: (level, msg) => logs.push(`${level}: ${msg}`) },
     config: new Config(opts.config ?? {}),
-    commands: opts.commands ?? allCommands,
+    commands: opts.commands,
+    connector: opts.connector,
   });
   /** Every command propagated, in order, including SELECT/MULTI/EXEC framing. */
   const propagated: string[][] = [];
@@ -93,6 +98,7 @@ export function createHarness(opts: { config?: Record<string, string>; now?: num
   });
   return {
     core,
+    replication,
     clock,
     logs,
     propagated,

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { info, readDataset, writeEveryType } from './helpers/dataset.js';
+import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
+import { RespConnection } from './helpers/resp-connection.js';
+import { startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
+
+const cleanups: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function ours(args: string[] = []): Promise<ServerProcess> {
+  const s = await startServer(args);
+  cleanups.push(() => s.stop());
+  return s;
+}
+async function stock(args: string[] = []): Promise<StockRedis> {
+  const s = await startStockRedis(args);
+  cleanups.push(() => s.stop());
+  return s;
+}
+async function connect(port: number): Promise<RespConnection> {
+  const c = await RespConnection.tcp(port);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+async function converged(master: RespConnection, replica: RespConnection): Promise<void> {
+  await waitFor(
+    async () => {
+      const m = await info(master);
+      const r = await info(replica);
+      return r.master_link_status === 'up' && r.slave_repl_offset === m.master_repl_offset;
+    },
+    20_000,
+    'replica to catch up',
+  );
+}
+
+describe('interop with a stock redis-server', () => {
+  it('a stock redis-server replicates from our master: full sync from our RDB, streaming, partial resync', async () => {
+    const m = await ours();
+    const mc = await connect(m.port);
+    await writeEveryType(mc, 40, 11);
+    // Large values and aggregates so the snapshot spans many chunks and several encodings on the Redis side.
+    await mc.call('SET', 'big', 'x'.repeat(200_000));
+    for (let i = 0; i < 300; i++) mc.send('RPUSH', 'biglist', `item-${i}`);
+    for (let i = 0; i < 300; i++) await mc.next();
+    const r = await stock(['--replicaof', '127.0.0.1', String(m.port)]);
+    const rc = await connect(r.port);
+    await converged(mc, rc);
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+    expect((await info(mc, 'stats')).sync_full).toBe('1');
+
+    await writeEveryType(mc, 80, 12);
+    await converged(mc, rc);
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+
+    const killer = await connect(m.port);
+    expect(await killer.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
+    await writeEveryType(mc, 20, 13);
+    await converged(mc, rc);
+    const s = await info(mc, 'stats');
+    expect(s.sync_partial_ok).toBe('1');
+    expect(s.sync_full).toBe('1');
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+  });
+
+  it('our replica full-syncs from a stock redis-server master and follows its stream', async () => {
+    const m = await stock();
+    const mc = await connect(m.port);
+    await writeEveryType(mc, 40, 21);
+    for (let i = 0; i < 600; i++) mc.send('SADD', 'intset', i);
+    for (let i = 0; i < 600; i++) await mc.next();
+    const r = await ours(['--replicaof', '127.0.0.1', String(m.port)]);
+    const rc = await connect(r.port);
+    await converged(mc, rc);
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+    await writeEveryType(mc, 40, 22);
+    await converged(mc, rc);
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+    const killer = await connect(m.port);
+    expect(await killer.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
+    await writeEveryType(mc, 10, 23);
+    await converged(mc, rc);
+    expect((await info(mc, 'stats')).sync_partial_ok).toBe('1');
+    expect(await readDataset(rc)).toEqual(await readDataset(mc));
+  });
+});
