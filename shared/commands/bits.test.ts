@@ -81,7 +81,7 @@ describe('SETBIT and GETBIT', () => {
   it('GETBIT sees lazily expired keys as missing', () => {
     const { h, c } = setup();
     c.call('SET', 'k', '\xff', 'PX', '5');
-    h.clock.advance(5);
+    h.clock.advance(6);
     expect(c.call('GETBIT', 'k', '0')).toBe(0);
   });
 });
@@ -96,7 +96,7 @@ describe('BITCOUNT', () => {
     expect(c.call('BITCOUNT', 'k', '1', '1', 'byte')).toBe(6);
     expect(c.call('BITCOUNT', 'k', '-2', '-1')).toBe(7);
     expect(c.call('BITCOUNT', 'k', '-1', '-2')).toBe(0);
-    expect(c.call('BITCOUNT', 'k', '3', '100')).toBe(13);
+    expect(c.call('BITCOUNT', 'k', '3', '100')).toBe(10);
   });
 
   it('counts a BIT range, excluding the edge bits outside it', () => {
@@ -221,7 +221,7 @@ describe('BITFIELD', () => {
     const { c } = setup();
     expect(c.call('BITFIELD', 'k', 'SET', 'i8', '0', '-100', 'GET', 'i8', '0', 'GET', 'u8', '0')).toEqual([0, -100, 156]);
     expect(c.call('BITFIELD', 'k', 'INCRBY', 'i5', '100', '1', 'GET', 'u4', '0')).toEqual([1, 9]);
-    expect(c.call('GET', 'k')).toBe('\x9c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04');
+    expect(c.call('GET', 'k')).toBe('\x9c' + '\x00'.repeat(12) + '\x80');
   });
 
   it('addresses #N offsets in units of the field width', () => {

@@ -309,7 +309,9 @@ function bitfield(ctx: CommandContext, argv: string[], readOnly: boolean): Reply
       next = check.overflow ? check.limit : old + o.arg;
     } else {
       const v = o.signed ? o.arg : BigInt.asUintN(64, o.arg);
-      check = o.signed ? checkSignedOverflow(v, 0n, o.bits, o.overflow) : checkUnsignedOverflow(v, 0n, o.bits, o.overflow);
+      check = o.signed
+        ? checkSignedOverflow(v, 0n, o.bits, o.overflow)
+        : checkUnsignedOverflow(v, 0n, o.bits, o.overflow);
       next = check.overflow ? check.limit : v;
     }
     if (check.overflow && o.overflow === Overflow.Fail) {

@@ -475,33 +475,34 @@ function keySpecReply(ks: KeySpec): Reply {
   if (ks.notes) entries.push(['notes', ks.notes]);
   entries.push(['flags', statusSet(ks.flags)]);
   let begin: MapReply;
-  if (ks.begin.type === 'index') begin = spec('index', [['index', ks.begin.index]]);
+  if (ks.begin.type === 'index') begin = typedSpec('index', [['index', ks.begin.index]]);
   else if (ks.begin.type === 'keyword') {
-    begin = spec('keyword', [
+    begin = typedSpec('keyword', [
       ['keyword', ks.begin.keyword],
       ['startfrom', ks.begin.startfrom],
     ]);
-  } else begin = spec('unknown', []);
+  } else begin = typedSpec('unknown', []);
   entries.push(['begin_search', begin]);
   let find: MapReply;
   if (ks.find.type === 'range') {
-    find = spec('range', [
+    find = typedSpec('range', [
       ['lastkey', ks.find.lastkey],
       ['keystep', ks.find.keystep],
       ['limit', ks.find.limit],
     ]);
   } else if (ks.find.type === 'keynum') {
-    find = spec('keynum', [
+    find = typedSpec('keynum', [
       ['keynumidx', ks.find.keynumidx],
       ['firstkey', ks.find.firstkey],
       ['keystep', ks.find.keystep],
     ]);
-  } else find = spec('unknown', []);
+  } else find = typedSpec('unknown', []);
   entries.push(['find_keys', find]);
   return new MapReply(entries);
 }
 
-function spec(type: string, fields: Array<[Reply, Reply]>): MapReply {
+/** A begin_search or find_keys value: its type and its parameters. */
+function typedSpec(type: string, fields: Array<[Reply, Reply]>): MapReply {
   return new MapReply([
     ['type', type],
     ['spec', new MapReply(fields)],
@@ -606,6 +607,26 @@ function keyFlagsAt(specs: KeySpec[], argv: string[], pos: number, fallback: str
   return best?.flags ?? specs[0]?.flags ?? fallback;
 }
 
+/**
+ * Key flags of the commands whose key spec says "variable_flags": Redis's setGetKeys and bitfieldGetKeys
+ * decide from the arguments.
+ */
+function variableKeyFlags(fullName: string, argv: string[]): string[] | null {
+  if (fullName === 'set') {
+    return argv.slice(3).some((a) => isWord(a, 'get')) ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  }
+  if (fullName === 'bitfield') {
+    for (let i = 2; i < argv.length; i++) {
+      const rest = argv.length - i - 1;
+      if (isWord(argv[i], 'get') && rest >= 2) i += 2;
+      else if (isWord(argv[i], 'overflow') && rest >= 1) i += 1;
+      else return ['RW', 'access', 'update'];
+    }
+    return ['RO', 'access'];
+  }
+  return null;
+}
+
 /** COMMAND GETKEYS and GETKEYSANDFLAGS. */
 function getKeys(core: ServerCore, argv: string[], withFlags: boolean): Reply {
   const target = argv.slice(2);
@@ -630,7 +651,8 @@ function getKeys(core: ServerCore, argv: string[], withFlags: boolean): Reply {
     throw new CommandError('ERR Invalid arguments specified for command');
   }
   const fallback = spec.flags.includes('write') ? ['RW', 'access', 'update'] : ['RO', 'access'];
-  return positions.map((p) => (withFlags ? [target[p], statusSet(keyFlagsAt(specs, target, p, fallback))] : target[p]));
+  const flagsAt = (p: number) => variableKeyFlags(fullName, target) ?? keyFlagsAt(specs, target, p, fallback);
+  return positions.map((p) => (withFlags ? [target[p], statusSet(flagsAt(p))] : target[p]));
 }
 
 /** COMMAND LIST's FILTERBY test. */

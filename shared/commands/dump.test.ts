@@ -34,7 +34,7 @@ describe('DUMP', () => {
     expect(c.call('DUMP', 'z')).toBe(createDumpPayload(zset([['m', 1]])));
     expect(c.call('DUMP', 'nokey')).toBeNull();
     db.expires.set('s', h.clock.now + 10);
-    h.clock.advance(10);
+    h.clock.advance(11);
     expect(c.call('DUMP', 's')).toBeNull();
     expect(c.call('DUMP')).toEqual(new ErrorReply("ERR wrong number of arguments for 'dump' command"));
   });
@@ -73,7 +73,7 @@ describe('RESTORE', () => {
     const { h, c, db } = setup();
     db.dict.set('k', 'old');
     db.expires.set('k', h.clock.now + 5);
-    h.clock.advance(5);
+    h.clock.advance(6);
     expect(c.call('RESTORE', 'k', '0', HELLO)).toEqual(OK_REPLY);
     expect(db.dict.get('k')).toBe('hello');
   });

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../engine/command-spec.js';
 import { connectionCommands } from './connection.js';
+import { dumpCommands } from './dump.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
@@ -22,4 +23,5 @@ export const allCommands: CommandSpec[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...serverCommands,
+  ...dumpCommands,
 ];

@@ -24,7 +24,19 @@ const SECTION_ORDER = [
 type Section = (typeof SECTION_ORDER)[number];
 
 /** What plain `INFO` (and `INFO default`) prints. */
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'module_list', 'errorstats', 'cluster', 'keyspace'];
+const DEFAULT_SECTIONS = [
+  'server',
+  'clients',
+  'memory',
+  'persistence',
+  'stats',
+  'replication',
+  'cpu',
+  'module_list',
+  'errorstats',
+  'cluster',
+  'keyspace',
+];
 
 /** Section headers as Redis writes them. */
 const TITLES: Record<Section, string> = {

@@ -2,7 +2,7 @@ import { CommandError, NOT_FLOAT, NOT_INTEGER } from '../errors.js';
 
 /** Parses a Redis integer argument (string2ll rules: no spaces, no '+', fits in a signed 64-bit range). */
 export function parseInteger(s: string, error = NOT_INTEGER): number {
-  if (!/^-?(0|[1-9]\d*)$/.test(s) || s.length > 20) throw new CommandError(error);
+  if (!/^(0|-?[1-9]\d*)$/.test(s) || s.length > 20) throw new CommandError(error);
   const n = Number(s);
   if (!Number.isSafeInteger(n)) {
     // Beyond 2^53 we cannot count exactly in a double; Redis accepts up to 2^63-1. Use BigInt range checks.
@@ -15,7 +15,7 @@ export function parseInteger(s: string, error = NOT_INTEGER): number {
 
 /** Parses a Redis integer argument as a BigInt (for INCRBY arithmetic that must not lose precision). */
 export function parseBigInteger(s: string, error = NOT_INTEGER): bigint {
-  if (!/^-?(0|[1-9]\d*)$/.test(s) || s.length > 20) throw new CommandError(error);
+  if (!/^(0|-?[1-9]\d*)$/.test(s) || s.length > 20) throw new CommandError(error);
   const b = BigInt(s);
   if (b > 9223372036854775807n || b < -9223372036854775808n) throw new CommandError(error);
   return b;

@@ -335,6 +335,25 @@ describe('CLIENT REPLY', () => {
     expect(c.call('ECHO', 'two')).toBe('two');
   });
 
+  it('SKIP right after SKIP silences the command after it as well', () => {
+    const c = createHarness().client();
+    c.send('CLIENT', 'REPLY', 'SKIP');
+    c.send('CLIENT', 'REPLY', 'SKIP');
+    c.send('ECHO', 'hidden');
+    expect(c.next()).toBeUndefined();
+    expect(c.call('ECHO', 'shown')).toBe('shown');
+  });
+
+  it('SKIP under OFF changes nothing', () => {
+    const c = createHarness().client();
+    c.send('CLIENT', 'REPLY', 'OFF');
+    c.send('CLIENT', 'REPLY', 'SKIP');
+    c.send('ECHO', 'hidden');
+    c.send('ECHO', 'hidden too');
+    expect(c.next()).toBeUndefined();
+    expect(c.call('CLIENT', 'REPLY', 'ON')).toEqual(OK_REPLY);
+  });
+
   it('rejects other modes', () => {
     const c = createHarness().client();
     expect(c.call('CLIENT', 'REPLY', 'maybe')).toEqual(new ErrorReply('ERR syntax error'));
@@ -515,8 +534,13 @@ describe('COMMAND', () => {
     const c = createHarness().client();
     expect(c.call('COMMAND', 'GETKEYS', 'SET', 'a', 'b')).toEqual(['a']);
     expect(c.call('COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2')).toEqual(['a', 'b']);
-    expect(c.call('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b')).toEqual([
-      ['a', ['RW', 'access', 'update', 'variable_flags'].map((f) => new SimpleString(f))],
+    const flags = (...f: string[]) => f.map((x) => new SimpleString(x));
+    expect(c.call('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b')).toEqual([['a', flags('OW', 'update')]]);
+    expect(c.call('COMMAND', 'GETKEYSANDFLAGS', 'set', 'a', 'b', 'GET')).toEqual([['a', flags('RW', 'access', 'update')]]);
+    expect(c.call('COMMAND', 'GETKEYSANDFLAGS', 'zunionstore', 'd', '2', 'a', 'b')).toEqual([
+      ['d', flags('OW', 'update')],
+      ['a', flags('RO', 'access')],
+      ['b', flags('RO', 'access')],
     ]);
   });
 

@@ -473,7 +473,8 @@ const clientCommand = command({
           return NO_REPLY;
         }
         if (isWord(argv[2], 'skip')) {
-          if (!c.replyOff) armReplySkip(ctx.core, c);
+          // Under REPLY OFF there is nothing to skip; a SKIP during a skip silences the command after it too.
+          if (!c.replyOff || replySkip.has(c)) armReplySkip(ctx.core, c);
           return NO_REPLY;
         }
         throw new CommandError(SYNTAX);

@@ -22,16 +22,13 @@ const LCS_NOT_STRINGS = 'ERR The specified keys must contain string values';
 const LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
 const LCS_TOO_MUCH_MEMORY = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
 
-// ---------------------------------------------------------------------------------------------------------
-// Shared checks
-// ---------------------------------------------------------------------------------------------------------
-
 /**
  * Redis's checkStringLength: the largest string a command may build is proto-max-bulk-len, except for
  * commands from our master, which must be obeyed whatever they do (as far as a JS string can grow).
  */
 function checkStringLength(ctx: CommandContext, size: number): void {
-  const limit = ctx.client.isMaster ? MAX_STRING_LENGTH : Math.min(MAX_STRING_LENGTH, ctx.core.config.int('proto-max-bulk-len'));
+  const configured = ctx.client.isMaster ? Infinity : ctx.core.config.int('proto-max-bulk-len');
+  const limit = Math.min(MAX_STRING_LENGTH, configured);
   if (size > limit) throw new CommandError(STRING_TOO_LONG);
 }
 
@@ -112,16 +109,16 @@ function parseLongDouble(s: string): LongDouble | null {
   const lower = body.toLowerCase();
   if (lower === 'inf' || lower === 'infinity') return { neg, m: 0n, e: 0, inf: true };
   let result: LongDouble;
-  let hex = HEX.exec(body);
+  const hex = HEX.exec(body);
   if (hex && (hex[1] || hex[2])) {
     const frac = hex[2] ?? '';
     const mant = BigInt('0x' + (hex[1] || '0') + frac);
     if (mant === 0n) return { neg, m: 0n, e: 0 };
     const exp = Number(hex[3] ?? '0') - 4 * frac.length;
     if (!Number.isFinite(exp)) return null;
+    // Far outside the exponent range the value overflows or vanishes anyway; clamping keeps shifts small.
     result = roundLongDouble(neg, mant, Math.max(Math.min(exp, 1e6), -1e6));
   } else {
-    hex = null;
     const dec = DECIMAL.exec(body);
     if (!dec || (!dec[1] && !dec[2])) return null;
     const frac = dec[2] ?? '';
@@ -182,7 +179,7 @@ function formatLongDouble(x: LongDouble): string {
 }
 
 /** INCRBYFLOAT's arithmetic: the stored text plus the increment, as Redis prints the long double result. */
-export function incrByFloatText(current: string | undefined, increment: string): string {
+function incrByFloatText(current: string | undefined, increment: string): string {
   const value = current === undefined ? LD_ZERO : parseLongDouble(current);
   const incr = value === null ? null : parseLongDouble(increment);
   if (value === null || incr === null) throw new CommandError(NOT_FLOAT);

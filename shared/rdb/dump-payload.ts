@@ -1,4 +1,4 @@
-import { binaryToBytes, bytesToBinary } from '../bytes.js';
+import { bytesToBinary } from '../bytes.js';
 import type { RedisValue } from '../store/database.js';
 import { ChunkSink } from './chunk-sink.js';
 import { Crc64 } from './crc64.js';
@@ -51,9 +51,4 @@ export function decodeDumpPayload(payload: Uint8Array): RedisValue {
   const { value } = decodeRdbValue(payload[0], body);
   if (value === null) throw new RdbError('Empty aggregate in DUMP payload');
   return value;
-}
-
-/** Convenience for binary-string payloads (command arguments). */
-export function dumpPayloadBytes(payload: string): Uint8Array {
-  return binaryToBytes(payload);
 }

@@ -102,6 +102,12 @@ describe('writeRdb', () => {
     expect(events).toEqual(['end']);
   });
 
+  it('leaves out empty aggregates, which Redis would refuse to store', () => {
+    const dbs = makeDbs({ 0: { list: new Deque(), set: new Set(), kept: 'v' } });
+    const back = readAll(writeRdb({ dbs, now: NOW }));
+    expect([...back.dbs[0].dict.keys()]).toEqual(['kept']);
+  });
+
   it('encodes every type so that it reads back identically', () => {
     const content: Record<string, RedisValue | [RedisValue, number]> = {
       str: 'hello',

@@ -259,6 +259,8 @@ export function* writeRdb(source: RdbSource, opts: RdbWriteOptions = {}): Genera
     writeLength(sink, db.dict.size);
     writeLength(sink, db.expires.size);
     for (const [key, value] of db.dict) {
+      // Redis never stores an empty aggregate and skips one when loading; leave it out altogether.
+      if (typeof value !== 'string' && (value instanceof Deque ? value.length : value.size) === 0) continue;
       const expire = db.expires.get(key);
       if (expire !== undefined) {
         sink.byte(RDB_OPCODE_EXPIRETIME_MS);

@@ -107,7 +107,11 @@ export class ReplicaLink {
   ) {
     this.downSince = core.now();
     this.cached = opts.cacheMyself ? { replid: repl.replid, offset: repl.offset } : null;
+    this.hasHistory = opts.cacheMyself;
   }
+
+  /** Whether our dataset belongs to a replication history we can offer to PSYNC. */
+  private hasHistory: boolean;
 
   /** The link's periodic work (called from the replication cron): connect, ACK, timeouts. */
   cron(): void {
@@ -185,9 +189,10 @@ export class ReplicaLink {
     }
     steps.push({ argv: ['PSYNC', ...psyncArgs], onReply: (r) => this.onPsyncReply(r) });
     this.steps = steps;
-    // Redis sends the handshake one step at a time; pipelining it is equivalent for the master (each command
-    // is answered in order) and saves round trips, which matters for browsers far from the edge.
-    for (const s of steps) this.send(s.argv);
+    // The steps before PSYNC are pipelined (one round trip instead of four, which matters for browsers far
+    // from the master); PSYNC goes out only once they are answered, since Redis refuses a PSYNC that arrives
+    // while replies are still pending ("-ERR SYNC and PSYNC are invalid with pending output").
+    for (const s of steps.slice(0, -1)) this.send(s.argv);
   }
 
   private onPsyncReply(r: Reply): string | null {
@@ -225,11 +230,13 @@ export class ReplicaLink {
       this.parser.push(bytes);
       while (this.state === 'handshake' && this.steps.length > 0) {
         // Before the PSYNC answer the master may send newlines as keepalives.
+        this.parser.skipNewlines();
         const r = this.parser.next();
         if (r === undefined) return;
         const step = this.steps.shift()!;
         const err = step.onReply(r);
         if (err) throw new Error(err);
+        if (this.steps.length === 1) this.send(this.steps[0].argv);
       }
       const rest = this.parser.takeRemaining();
       if (rest.length > 0) this.consume(rest);
@@ -368,6 +375,7 @@ export class ReplicaLink {
     this.downSince = 0;
     this.attempts = 0;
     this.cached = null;
+    this.hasHistory = true;
     this.lastAckAt = 0;
     this.core.afterMasterCommand = (c) => this.afterCommand(c);
   }
@@ -435,8 +443,8 @@ export class ReplicaLink {
     if (wasConnected) {
       this.core.host.log('notice', 'Connection with master lost. Caching the disconnected master state.');
     }
-    // Whatever we applied is a valid history to continue from.
-    this.cached = { replid: this.repl.replid, offset: this.repl.offset };
+    // Whatever we applied is a valid history to continue from (a replica that never synced has none).
+    if (this.hasHistory) this.cached = { replid: this.repl.replid, offset: this.repl.offset };
     this.state = 'connect';
     this.attempts++;
     const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.attempts, 10));

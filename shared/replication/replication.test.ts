@@ -33,6 +33,7 @@ describe('replication between in-memory cores', () => {
     const r = replica.client();
     expect(r.call('GET', 'a')).toBe('1');
     expect(r.call('LRANGE', 'l', '0', '-1')).toEqual(['x', 'y']);
+    m.call('SELECT', '0');
     m.call('SET', 'b', '2');
     m.call('INCR', 'a');
     await until([master, replica], () => replica.replication.offset === master.replication.offset, 'offsets equal');
@@ -41,7 +42,8 @@ describe('replication between in-memory cores', () => {
     expect(r.call('HGET', 'h', 'f')).toBe('v');
     expect(r.call('SET', 'x', 'y')).toEqual({ message: "READONLY You can't write against a read only replica." });
     expect(master.replication.stats.syncFull).toBe(1);
-    // ACKs reach the master.
+    // ACKs reach the master (the replica sends one a second).
+    replica.clock.advance(1000);
     await until([master, replica], () => [...master.replication.peers.values()][0]?.ackOffset === master.replication.offset, 'ack');
   });
 

@@ -47,6 +47,14 @@ export class ReplyParser {
     this.end = next.length;
   }
 
+  /**
+   * Skips newline bytes before the next reply. A Redis master sends lone "\n" keepalives while a replica waits
+   * for its PSYNC answer and its snapshot; they are not RESP.
+   */
+  skipNewlines(): void {
+    while (this.pos < this.end && this.buf[this.pos] === 10) this.pos++;
+  }
+
   /** Bytes received but not yet decoded. */
   get pending(): number {
     return this.end - this.pos;
