@@ -103,13 +103,21 @@ export class ReplicaLink {
     readonly repl: Replication,
     readonly target: MasterTarget,
     private readonly connector: MasterConnector,
-    opts: { cacheMyself: boolean },
+    opts: { cacheMyself: boolean; streamDb?: number },
   ) {
     this.downSince = core.now();
     this.cached = opts.cacheMyself ? { replid: repl.replid, offset: repl.offset } : null;
     this.hasHistory = opts.cacheMyself;
+    this.streamDb = opts.streamDb ?? 0;
   }
 
+  /** The db the stream has selected (persist it with the offset: it carries over a partial resync). */
+  get selectedDb(): number {
+    return this.masterClient?.db ?? this.streamDb;
+  }
+
+  /** The db the replication stream had selected when the link last dropped. */
+  private streamDb = 0;
   /** Whether our dataset belongs to a replication history we can offer to PSYNC. */
   private hasHistory: boolean;
 
@@ -255,6 +263,7 @@ export class ReplicaLink {
   // ---------------------------------------------------------------------------------------------------------
 
   private beginFullSync(replid: string, offset: number): void {
+    this.streamDb = 0;
     // A new history from our master: our sub-replicas must resync too, and our backlog restarts here.
     this.repl.disconnectReplicas();
     this.repl.resetHistory(offset, replid);
@@ -324,6 +333,7 @@ export class ReplicaLink {
     }
     this.core.touchAllWatched();
     this.loader = null;
+    for (const observe of this.repl.snapshotObservers) observe(this.repl.replid, this.repl.offset);
     this.core.host.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
     this.startStreaming();
     // With an EOF-marked transfer the master holds the stream until our first ACK (it cannot tell where the
@@ -366,6 +376,9 @@ export class ReplicaLink {
     client.authenticated = true;
     client.parser.authenticated = true;
     client.parser.fromMaster = true;
+    // The stream's selected db carries over a partial resync (the master sends no new SELECT): resume in the db
+    // the previous link ended in. After a full sync the master's next op starts with SELECT anyway.
+    client.db = this.streamDb;
     this.masterClient = client;
     this.unforwarded = [];
     this.appliedConsumed = 0;
@@ -458,6 +471,7 @@ export class ReplicaLink {
     this.conn = null;
     if (this.masterClient) {
       const c = this.masterClient;
+      this.streamDb = c.db;
       this.masterClient = null;
       this.core.disconnect(c);
     }

@@ -103,6 +103,14 @@ export class Replication {
 
   /** Our link to our master, when we are a replica. */
   link: ReplicaLink | null = null;
+  /**
+   * Observers of the replication stream as it enters our history: on a master the propagated bytes, on a replica
+   * the applied bytes (at command boundaries), with the offset after them. Persistence layers (the browser SDK,
+   * the edge Durable Object) log them.
+   */
+  readonly streamObservers: Array<(bytes: Uint8Array, offset: number) => void> = [];
+  /** Observers of a completed full sync (a replica swapped in a new dataset at `offset` of history `replid`). */
+  readonly snapshotObservers: Array<(replid: string, offset: number) => void> = [];
 
   constructor(
     readonly core: ServerCore,
@@ -150,6 +158,7 @@ export class Replication {
     if (!this.backlog) return;
     this.backlog.append(bytes);
     this.offset = this.backlog.offset;
+    for (const observe of this.streamObservers) observe(bytes, this.offset);
     for (const peer of this.peers.values()) {
       if (peer.state === 'online' && !peer.holdStream) {
         peer.client.writeRaw(bytes);
@@ -158,6 +167,33 @@ export class Replication {
         peer.pending.push(bytes);
         peer.pendingBytes += bytes.length;
       }
+    }
+  }
+
+  /**
+   * Restores persisted replication state (a restart of a replica or master that kept its dataset): ids, offsets
+   * and, when given, the tail of the stream as the backlog, so PSYNC can continue partially across restarts.
+   */
+  restoreState(state: {
+    replid: string;
+    offset: number;
+    replid2?: string;
+    secondReplOffset?: number;
+    backlogTail?: Uint8Array;
+  }): void {
+    this.replid = state.replid;
+    this.offset = state.offset;
+    this.replid2 = state.replid2 ?? NULL_REPLID;
+    this.secondReplOffset = state.secondReplOffset ?? -1;
+    if (state.backlogTail) {
+      const size = Math.max(this.core.config.int('repl-backlog-size'), state.backlogTail.length);
+      this.backlog = new ReplicationBacklog(size, state.offset - state.backlogTail.length);
+      this.backlog.append(state.backlogTail);
+      if (!this.listening) {
+        this.core.propagator.addListener(this.feedListener);
+        this.listening = true;
+      }
+      this.core.propagator.resetSelectedDb();
     }
   }
 
@@ -391,7 +427,7 @@ export class Replication {
    * with, so it can continue partially from a promoted former replica. Returns false when already replicating
    * from exactly this target (Redis replies "+OK Already connected to specified master").
    */
-  setMaster(target: MasterTarget, startup = false): boolean {
+  setMaster(target: MasterTarget, startup = false, opts: { streamDb?: number } = {}): boolean {
     if (!this.connector) throw new Error('this server cannot connect to a master');
     if (this.link && describeTarget(this.link.target).text === describeTarget(target).text) return false;
     const wasMaster = !this.core.isReplica();
@@ -402,7 +438,10 @@ export class Replication {
     }
     this.core.role = 'replica';
     this.core.masterLinkUp = false;
-    this.link = new ReplicaLink(this.core, this, target, this.connector, { cacheMyself: wasMaster && !startup });
+    this.link = new ReplicaLink(this.core, this, target, this.connector, {
+      cacheMyself: wasMaster && !startup,
+      streamDb: opts.streamDb,
+    });
     // At startup the adapter is not listening yet: the first cron tick connects.
     if (!startup) this.link.cron();
     return true;
