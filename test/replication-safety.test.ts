@@ -88,7 +88,55 @@ async function fakeMaster(scenarios: Array<(s: Socket) => void>): Promise<{ port
   return { port: (server.address() as { port: number }).port, connections: () => n };
 }
 
+/** A replica that handshakes and then never reads nor acknowledges anything: a stalled or dead peer. */
+async function stalledReplica(port: number, opts: { capaEof: boolean }): Promise<Socket> {
+  const { connect: netConnect } = await import('node:net');
+  const socket = netConnect({ port, host: '127.0.0.1' });
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  socket.on('error', () => {});
+  if (opts.capaEof) socket.write(encodeCommand(['REPLCONF', 'capa', 'eof']));
+  socket.write(encodeCommand(['PSYNC', '?', '-1']));
+  cleanups.push(() => socket.destroy());
+  return socket;
+}
+
 describe('replication safety', () => {
+  it('disconnects a replica that stops reading once it crosses client-output-buffer-limit, keeping memory bounded', async () => {
+    const m = await ours(['--client-output-buffer-limit', 'replica', '1mb', '512kb', '1']);
+    const mc = await connect(m.port);
+    const socket = await stalledReplica(m.port, { capaEof: false });
+    await waitFor(async () => (await info(mc)).connected_slaves === '1', 10_000, 'the replica to attach');
+    socket.pause();
+    const value = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 400; i++) mc.send('SET', `big:${i % 10}`, value);
+    for (let i = 0; i < 400; i++) await mc.next();
+    await waitFor(async () => (await info(mc)).connected_slaves === '0', 10_000, 'the slow replica to be dropped');
+    expect(m.output()).toMatch(/closed for overcoming of output buffer limits/);
+    expect(await mc.call('GET', 'big:1')).toBe(value);
+  });
+
+  it('drops a replica silent for repl-timeout, and a replica drops a silent master', async () => {
+    const m = await ours(['--repl-timeout', '1']);
+    const mc = await connect(m.port);
+    await stalledReplica(m.port, { capaEof: true });
+    await waitFor(async () => (await info(mc)).connected_slaves === '1', 10_000, 'the replica to attach');
+    await waitFor(async () => (await info(mc)).connected_slaves === '0', 10_000, 'the silent replica to be dropped');
+    expect(m.output()).toMatch(/Disconnecting timedout replica/);
+
+    const silent = await fakeMaster([
+      (s) => {
+        s.write(`$EOF:${MARK}\r\n`);
+        s.write(rdbWith({ k: 'v' }));
+        s.write(MARK);
+      },
+    ]);
+    const r = await ours(['--repl-timeout', '1', '--replicaof', '127.0.0.1', String(silent.port)]);
+    const rc = await connect(r.port);
+    await waitFor(async () => (await rc.call('GET', 'k')) === 'v', 10_000, 'the snapshot');
+    await waitFor(() => /MASTER timeout: no data nor PING received/.test(r.output()), 10_000, 'the timeout');
+    await waitFor(() => silent.connections() >= 2, 10_000, 'a reconnect');
+  });
+
   it('never applies half a snapshot: truncated or corrupt RDBs and stream garbage drop the link and resync', async () => {
     const good = rdbWith({ a: '1', b: '2' });
     const sockets: Socket[] = [];

@@ -13,7 +13,7 @@ export const connectionCommands: CommandSpec[] = [
     name: 'ping',
     arity: -1,
     group: 'connection',
-    flags: ['fast', 'stale'],
+    flags: ['fast'],
     summary: 'Returns the server\'s liveliness response.',
     handler: (ctx, argv) => {
       if (argv.length > 2) throw new CommandError("ERR wrong number of arguments for 'ping' command");
@@ -25,7 +25,7 @@ export const connectionCommands: CommandSpec[] = [
     name: 'echo',
     arity: 2,
     group: 'connection',
-    flags: ['fast'],
+    flags: ['loading', 'stale', 'fast'],
     summary: 'Returns the given string.',
     handler: (_ctx, argv) => argv[1],
   }),
@@ -46,7 +46,7 @@ export const connectionCommands: CommandSpec[] = [
     name: 'quit',
     arity: -1,
     group: 'connection',
-    flags: ['no_auth', 'fast', 'stale', 'loading', 'allow_busy'],
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
     summary: 'Closes the connection.',
     handler: (ctx) => {
       ctx.client.closeAfterReply = true;
@@ -57,7 +57,7 @@ export const connectionCommands: CommandSpec[] = [
     name: 'reset',
     arity: 1,
     group: 'connection',
-    flags: ['no_auth', 'fast', 'stale', 'loading', 'noscript'],
+    flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
     summary: 'Resets the connection.',
     since: '6.2.0',
     handler: (ctx) => {

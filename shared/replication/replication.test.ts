@@ -78,3 +78,97 @@ describe('replication between in-memory cores', () => {
     expect(r.call('SET', 'x', 'y')).toEqual(new SimpleString('OK'));
   });
 });
+
+describe('replica semantics', () => {
+  it('hides logically expired keys on the replica and deletes them only when the master DEL arrives', async () => {
+    const { master, replica } = pair();
+    const m = master.client();
+    m.call('SET', 'k', 'v', 'PX', '100');
+    await until([master, replica], () => replica.core.masterLinkUp && replica.replication.offset === master.replication.offset, 'sync');
+    replica.clock.advance(200);
+    const r = replica.client();
+    expect(r.call('GET', 'k')).toBeNull();
+    expect(r.call('EXISTS', 'k')).toBe(0);
+    // Still stored: only the master decides when it is gone.
+    expect(replica.core.dbs[0].dict.has('k')).toBe(true);
+    master.clock.advance(200);
+    expect(m.call('GET', 'k')).toBeNull();
+    expect(master.propagated.at(-1)).toEqual(['DEL', 'k']);
+    await until([master, replica], () => !replica.core.dbs[0].dict.has('k'), 'DEL to arrive');
+  });
+
+  it('reports master_sync_* progress during a transfer and never exposes the half-loaded dataset', async () => {
+    // A connector that delivers the master's bytes only when the test says so.
+    const master = createHarness();
+    const m = master.client();
+    m.call('SET', 'old', 'x');
+    for (let i = 0; i < 2000; i++) m.call('SET', `key:${i}`, 'v'.repeat(100));
+    const held: Uint8Array[] = [];
+    let deliver: ((b: Uint8Array) => void) | null = null;
+    const net = new MemoryNetwork();
+    net.register('master:6379', master.core);
+    const replica = createHarness({
+      config: { replicaof: 'master 6379' },
+      connector: (target, events) =>
+        net.connector(target, {
+          onOpen: () => events.onOpen(),
+          onClose: (r) => events.onClose(r),
+          onData: (b) => {
+            deliver = events.onData;
+            held.push(b);
+          },
+        }),
+    });
+    replica.core.dbs[0].dict.set('stale', 'kept');
+    replica.core.cron();
+    // Let the handshake through; from the PSYNC answer on, hold everything.
+    let holding = false;
+    for (let i = 0; i < 20; i++) {
+      await settle();
+      while (!holding && held.length) {
+        const chunk = held[0];
+        if (String.fromCharCode(...chunk.subarray(0, 12)).startsWith('+FULLRESYNC')) {
+          holding = true;
+          break;
+        }
+        deliver!(held.shift()!);
+      }
+      master.core.cron();
+    }
+    expect(holding).toBe(true);
+    const all = held.splice(0);
+    const bytes = new Uint8Array(all.reduce((n, b) => n + b.length, 0));
+    let o = 0;
+    for (const b of all) {
+      bytes.set(b, o);
+      o += b.length;
+    }
+    deliver!(bytes.subarray(0, bytes.length >> 1));
+    const r = replica.client();
+    const info = r.call('INFO', 'replication') as string;
+    expect(info).toContain('master_sync_in_progress:1');
+    expect(info).toMatch(/master_sync_read_bytes:\d+/);
+    expect(info).toContain('master_link_status:down');
+    expect(r.call('GET', 'stale')).toBe('kept');
+    expect(r.call('GET', 'old')).toBeNull();
+    deliver!(bytes.subarray(bytes.length >> 1));
+    expect(r.call('GET', 'old')).toBe('x');
+    expect(r.call('GET', 'stale')).toBeNull();
+    expect(r.call('DBSIZE')).toBe(2001);
+  });
+
+  it('answers MASTERDOWN while the link is down when replica-serve-stale-data is no', async () => {
+    const net = new MemoryNetwork();
+    const replica = createHarness({
+      config: { replicaof: 'nowhere 1', 'replica-serve-stale-data': 'no' },
+      connector: net.connector,
+    });
+    replica.core.cron();
+    await settle();
+    const r = replica.client();
+    expect(r.call('GET', 'k')).toEqual({
+      message: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+    });
+    expect(r.call('INFO', 'replication')).toMatch(/master_link_status:down/);
+  });
+});
