@@ -75,3 +75,16 @@ describe('dispatch', () => {
     void NULL_ARRAY;
   });
 });
+
+describe('request limits', () => {
+  it('applies CONFIG SET proto-max-bulk-len to connected clients at once', () => {
+    const h = createHarness();
+    const c = h.client();
+    const other = h.client();
+    expect(c.call('CONFIG', 'SET', 'proto-max-bulk-len', '1mb')).toEqual(OK_REPLY);
+    other.sendRaw(`*2\r\n$4\r\nECHO\r\n$${1024 * 1024 + 1}\r\n`);
+    expect(other.next()).toEqual(new ErrorReply('ERR Protocol error: invalid bulk length'));
+    expect(other.closed).toBe(true);
+    expect(c.call('ECHO', 'still here')).toBe('still here');
+  });
+});

@@ -93,9 +93,21 @@ export class ServerCore {
   /** Called when a client disconnects (replication drops replica state). */
   readonly disconnectHooks: Array<(client: Client) => void> = [];
 
+  /** Parser limits read live from the config, so CONFIG SET applies to connected clients at once, as in Redis. */
+  private readonly requestLimits = {
+    config: null as unknown as Config,
+    get protoMaxBulkLen(): number {
+      return this.config.int('proto-max-bulk-len');
+    },
+    get queryBufferLimit(): number {
+      return this.config.int('client-query-buffer-limit');
+    },
+  };
+
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
     this.config = opts.config ?? new Config();
+    this.requestLimits.config = this.config;
     for (const spec of opts.commands) this.commands.set(spec.name, spec);
     const n = this.config.int('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i));
@@ -140,10 +152,7 @@ export class ServerCore {
     if (this.config.bool('protected-mode') && !this.requiresAuth() && !info.loopback) {
       return refuse(PROTECTED_MODE_DENIED);
     }
-    const client = new Client(this.nextClientId++, transport, info, now, this.requiresAuth(), {
-      protoMaxBulkLen: this.config.int('proto-max-bulk-len'),
-      queryBufferLimit: this.config.int('client-query-buffer-limit'),
-    });
+    const client = new Client(this.nextClientId++, transport, info, now, this.requiresAuth(), this.requestLimits);
     this.clients.set(client.id, client);
     return client;
   }
