@@ -100,6 +100,33 @@ async function stalledReplica(port: number, opts: { capaEof: boolean }): Promise
   return socket;
 }
 
+describe('replication protocol details', () => {
+  it('serves the old SYNC (length-prefixed RDB, no FULLRESYNC line) and PINGs into the stream every period', async () => {
+    const m = await ours(['--repl-ping-replica-period', '1']);
+    const mc = await connect(m.port);
+    await mc.call('SET', 'k', 'v');
+    const { connect: netConnect } = await import('node:net');
+    const socket = netConnect({ port: m.port, host: '127.0.0.1' });
+    cleanups.push(() => socket.destroy());
+    let got = Buffer.alloc(0);
+    socket.on('data', (d) => (got = Buffer.concat([got, d])));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(encodeCommand(['SYNC']));
+    await waitFor(() => /^\$\d+\r\n/.test(got.toString('latin1')), 10_000, 'the bulk header');
+    const header = /^\$(\d+)\r\n/.exec(got.toString('latin1'))!;
+    const rdbEnd = header[0].length + Number(header[1]);
+    await waitFor(() => got.length >= rdbEnd, 10_000, 'the whole RDB');
+    expect(got.subarray(header[0].length, header[0].length + 9).toString('latin1')).toBe('REDIS0010');
+    await waitFor(() => got.subarray(rdbEnd).toString('latin1').includes('*1\r\n$4\r\nPING\r\n'), 10_000, 'a PING');
+    await mc.call('SET', 'k2', 'v2');
+    await waitFor(() => got.subarray(rdbEnd).toString('latin1').includes('$2\r\nk2\r\n$2\r\nv2'), 10_000, 'the write');
+    const stats = await info(mc, 'stats');
+    expect(Number(stats.total_net_repl_output_bytes)).toBeGreaterThan(rdbEnd - header[0].length);
+    expect(stats.sync_full).toBe('1');
+    expect(stats.sync_partial_err).toBe('0');
+  });
+});
+
 describe('replication safety', () => {
   it('disconnects a replica that stops reading once it crosses client-output-buffer-limit, keeping memory bounded', async () => {
     const m = await ours(['--client-output-buffer-limit', 'replica', '1mb', '512kb', '1']);

@@ -162,6 +162,7 @@ export class Replication {
     for (const peer of this.peers.values()) {
       if (peer.state === 'online' && !peer.holdStream) {
         peer.client.writeRaw(bytes);
+        this.stats.netReplOutputBytes += bytes.length;
         this.core.queueWrite(peer.client);
       } else {
         peer.pending.push(bytes);

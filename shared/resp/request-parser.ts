@@ -113,8 +113,10 @@ export class RequestParser {
   }
 
   private indexOf(byte: number, from: number): number {
-    const i = this.buf.subarray(0, this.end).indexOf(byte, from);
-    return i;
+    // Bytes past `end` are never CR or LF (an adopted chunk ends at `end`; our own buffer is zero-filled past
+    // it), so searching the whole buffer avoids allocating a view per line.
+    const i = this.buf.indexOf(byte, from);
+    return i >= this.end ? -1 : i;
   }
 
   private parseInline(): string[] | null {
