@@ -111,7 +111,7 @@ describe('DEL and UNLINK', () => {
   it('do not count a logically expired key, whose lazy expiry propagates its own DEL', () => {
     const { h, c, put } = setup();
     put('old', 'v', { expireAt: NOW + 100 });
-    h.clock.advance(100);
+    h.clock.advance(101);
     expect(c.call('DEL', 'old')).toBe(0);
     expect(h.propagated).toEqual([['SELECT', '0'], ['DEL', 'old']]);
   });
@@ -150,7 +150,7 @@ describe('EXISTS, TYPE, TOUCH, DBSIZE', () => {
     put('b', 'v', { expireAt: NOW + 2000 });
     put('t', 'v', { expireAt: NOW + 3000 });
     expect(c.call('EXISTS', 'a')).toBe(1);
-    h.clock.advance(1000);
+    h.clock.advance(1001);
     expect(c.call('EXISTS', 'a')).toBe(0);
     h.clock.advance(1000);
     expect(c.call('TYPE', 'b')).toEqual(new SimpleString('none'));
@@ -173,7 +173,7 @@ describe('EXISTS, TYPE, TOUCH, DBSIZE', () => {
     put('a', 'v');
     put('b', 'v', { expireAt: NOW + 10 });
     put('c', 'v', { db: 2 });
-    h.clock.advance(10);
+    h.clock.advance(11);
     expect(c.call('DBSIZE')).toBe(2);
     expect(c.call('SELECT', '2')).toEqual(OK_REPLY);
     expect(c.call('DBSIZE')).toBe(1);
@@ -185,7 +185,7 @@ describe('KEYS and RANDOMKEY', () => {
     const { h, c, put, db } = setup();
     for (const k of ['hello', 'hallo', 'hxllo', 'hllo', 'heeeello', 'other']) put(k, 'v');
     put('hzllo', 'v', { expireAt: NOW + 5 });
-    h.clock.advance(5);
+    h.clock.advance(6);
     expect((c.call('KEYS', 'h?llo') as string[]).sort()).toEqual(['hallo', 'hello', 'hxllo']);
     expect((c.call('KEYS', 'h*llo') as string[]).sort()).toEqual(['hallo', 'heeeello', 'hello', 'hllo', 'hxllo']);
     expect((c.call('KEYS', 'h[ae]llo') as string[]).sort()).toEqual(['hallo', 'hello']);
@@ -193,6 +193,15 @@ describe('KEYS and RANDOMKEY', () => {
     expect(c.call('KEYS', 'nomatch*')).toEqual([]);
     expect(db().size).toBe(7);
     expect(h.propagated).toEqual([]);
+  });
+
+  it('KEYS still lists a key at exactly its expire millisecond and hides it one millisecond later', () => {
+    const { h, c, put } = setup();
+    put('k', 'v', { expireAt: NOW + 5 });
+    h.clock.advance(5);
+    expect(c.call('KEYS', '*')).toEqual(['k']);
+    h.clock.advance(1);
+    expect(c.call('KEYS', '*')).toEqual([]);
   });
 
   it('RANDOMKEY replies null on an empty database and a key otherwise', () => {
@@ -210,7 +219,7 @@ describe('KEYS and RANDOMKEY', () => {
     const gone = Array.from({ length: 20 }, (_, i) => `gone${i}`);
     for (const k of gone) put(k, 'v', { expireAt: NOW + 1 });
     put('live', 'v');
-    h.clock.advance(1);
+    h.clock.advance(2);
     for (let i = 0; i < 10; i++) expect(c.call('RANDOMKEY')).toBe('live');
     const deleted = gone.filter((k) => !db().dict.has(k));
     expect(deleted.length).toBeGreaterThan(0);
@@ -220,7 +229,7 @@ describe('KEYS and RANDOMKEY', () => {
   it('RANDOMKEY on a replica returns an expired key after its tries when every key has an expiry', () => {
     const { h, c, put, db } = setup();
     put('a', 'v', { expireAt: NOW + 1 });
-    h.clock.advance(1);
+    h.clock.advance(2);
     h.core.role = 'replica';
     expect(c.call('RANDOMKEY')).toBe('a');
     expect(db().size).toBe(1);
@@ -247,11 +256,11 @@ describe('RENAME and RENAMENX', () => {
     const { h, c, put } = setup();
     expect(c.call('RENAME', 'missing', 'x')).toEqual(err('ERR no such key'));
     put('gone', 'v', { expireAt: NOW + 1 });
-    h.clock.advance(1);
+    h.clock.advance(2);
     expect(c.call('RENAME', 'gone', 'x')).toEqual(err('ERR no such key'));
     put('same', 'v', { expireAt: NOW + 5000 });
     expect(c.call('RENAME', 'same', 'same')).toEqual(OK_REPLY);
-    expect(c.call('PTTL', 'same')).toBe(4999);
+    expect(c.call('PTTL', 'same')).toBe(4998);
     expect(c.call('RENAME', 'missing', 'missing')).toEqual(err('ERR no such key'));
     expect(h.propagated).toEqual([['SELECT', '0'], ['DEL', 'gone']]);
   });
@@ -272,7 +281,7 @@ describe('RENAME and RENAMENX', () => {
     const { h, c, put, db } = setup();
     put('a', '1');
     put('b', '2', { expireAt: NOW + 1 });
-    h.clock.advance(1);
+    h.clock.advance(2);
     expect(c.call('RENAMENX', 'a', 'b')).toBe(1);
     expect(db().dict.get('b')).toBe('1');
     expect(h.propagated).toEqual([['SELECT', '0'], ['MULTI'], ['DEL', 'b'], ['RENAMENX', 'a', 'b'], ['EXEC']]);
@@ -359,7 +368,7 @@ describe('MOVE', () => {
     const { h, c, put, db } = setup();
     put('k', 'v');
     put('k', 'old', { db: 1, expireAt: NOW + 1 });
-    h.clock.advance(1);
+    h.clock.advance(2);
     expect(c.call('MOVE', 'k', '1')).toBe(1);
     expect(db(1).dict.get('k')).toBe('v');
     expect(db(1).expires.has('k')).toBe(false);
@@ -538,7 +547,7 @@ describe('OBJECT', () => {
         'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
       ),
     );
-    h.clock.advance(10);
+    h.clock.advance(11);
     for (const sub of ['ENCODING', 'REFCOUNT', 'IDLETIME', 'FREQ']) expect(c.call('OBJECT', sub, 'k')).toBe(null);
   });
 
@@ -606,7 +615,7 @@ describe('EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT', () => {
     const { h, c, put } = setup();
     expect(c.call('EXPIRE', 'missing', '10')).toBe(0);
     put('gone', 'v', { expireAt: NOW + 1 });
-    h.clock.advance(1);
+    h.clock.advance(2);
     expect(c.call('EXPIRE', 'gone', '10')).toBe(0);
     expect(h.propagated).toEqual([['SELECT', '0'], ['DEL', 'gone']]);
   });
@@ -658,11 +667,11 @@ describe('EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT', () => {
     ]);
   });
 
-  it('make the key expire lazily when the clock passes the time', () => {
+  it('make the key expire lazily once the clock passes the time, keeping it at exactly that millisecond', () => {
     const { h, c, put } = setup();
     put('k', 'v');
     c.call('PEXPIRE', 'k', '1500');
-    h.clock.advance(1499);
+    h.clock.advance(1500);
     expect(c.call('EXISTS', 'k')).toBe(1);
     h.clock.advance(1);
     expect(c.call('EXISTS', 'k')).toBe(0);
@@ -691,12 +700,14 @@ describe('TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST', () => {
     expect(c.call('EXPIRETIME', 'k')).toBe(Math.floor((NOW + 10_499 + 500) / 1000));
   });
 
-  it('see an expired key as missing', () => {
+  it('see an expired key as missing, from one millisecond after its expire time', () => {
     const { h, c, put } = setup();
     put('k', 'v', { expireAt: NOW + 1000 });
     h.clock.advance(999);
     expect(c.call('PTTL', 'k')).toBe(1);
     expect(c.call('TTL', 'k')).toBe(0);
+    h.clock.advance(1);
+    expect(c.call('PTTL', 'k')).toBe(0);
     h.clock.advance(1);
     expect(c.call('TTL', 'k')).toBe(-2);
     expect(h.propagated).toEqual([['SELECT', '0'], ['DEL', 'k']]);

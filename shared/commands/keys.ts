@@ -52,10 +52,13 @@ function databaseArg(ctx: CommandContext, s: string): Database {
   return ctx.dbAt(id);
 }
 
-/** Whether a key is logically expired, without deleting it (Redis's keyIsExpired, for KEYS). */
+/**
+ * Whether a key is logically expired, without deleting it (Redis's keyIsExpired, for KEYS): strictly past its
+ * expire time, the same rule as ctx.expireIfNeeded, so KEYS still lists a key at exactly its expire millisecond.
+ */
 function isExpired(db: Database, key: string, now: number): boolean {
   const when = db.expires.get(key);
-  return when !== undefined && when <= now;
+  return when !== undefined && when < now;
 }
 
 /** A deep copy of a value for COPY: the copy shares nothing mutable with the original. */

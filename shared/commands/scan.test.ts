@@ -228,7 +228,7 @@ describe('SCAN', () => {
     const { h, c, db, put } = setup();
     put('live', 'v');
     put('gone', 'v', NOW + 10);
-    h.clock.advance(10);
+    h.clock.advance(11);
     expect(step(c, ['SCAN', '0'])).toEqual(['0', ['live']]);
     expect(db.dict.has('gone')).toBe(false);
     expect(h.propagated).toEqual([['SELECT', '0'], ['DEL', 'gone']]);
