@@ -72,9 +72,9 @@ export async function runFullSync(opts: BenchOptions, report: Report): Promise<v
   const values = new ValuePool(opts.valueSize);
   const results: Partial<Record<'ours' | 'redis', SyncResult>> = {};
   const notes: string[] = [];
-  const kinds: Array<'ours' | 'redis'> = missingTools(['redis-server']) ? ['ours'] : ['ours', 'redis'];
   const skipped = missingTools(['redis-server']);
   if (skipped) notes.push(`redis-server side ${skipped}`);
+  const kinds: Array<'ours' | 'redis'> = skipped ? ['ours'] : ['ours', 'redis'];
   for (const kind of kinds) {
     process.stderr.write(`  full sync: ${kind}, loading ${opts.keys} keys...\n`);
     try {

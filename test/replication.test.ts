@@ -91,6 +91,20 @@ describe('replication between server processes', () => {
     expect(await r2c.call('GET', 'x')).toBe('y');
   });
 
+  it('authenticates to a master with requirepass using masterauth (and masteruser)', async () => {
+    const m = await server(['--requirepass', 'sekret']);
+    const mc = await connect(m);
+    expect(await mc.call('AUTH', 'sekret')).toEqual(new SimpleString('OK'));
+    await mc.call('SET', 'k', 'v');
+    const bad = await server(['--replicaof', '127.0.0.1', String(m.port), '--masterauth', 'wrong']);
+    const good = await server(['--replicaof', '127.0.0.1', String(m.port), '--masteruser', 'default', '--masterauth', 'sekret']);
+    const gc = await connect(good);
+    await converged(mc, [gc]);
+    expect(await gc.call('GET', 'k')).toBe('v');
+    await waitFor(() => /Unable to AUTH to MASTER: -WRONGPASS/.test(bad.output()), 10_000, 'the AUTH failure to be logged');
+    expect((await info(await connect(bad))).master_link_status).toBe('down');
+  });
+
   for (const transport of ['tcp', 'websocket'] as const) {
     it(`resyncs partially after CLIENT KILL TYPE replica under write load (${transport})`, async () => {
       const m = await server();
