@@ -10,7 +10,7 @@
  *          {type:'samples', samples: Float64Array (ms), bytes, closed}.
  */
 import WebSocket from 'ws';
-import { nowUs } from './pipelined-writer.js';
+import { nowUs } from './clock.js';
 
 /** Every marker key starts with this (the CRLF ends the key's `$len` header). */
 const MARK = Buffer.from('\r\n__bench_', 'latin1');

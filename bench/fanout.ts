@@ -1,6 +1,7 @@
 import type { BenchOptions } from './options.js';
 import { percentile } from './percentile.js';
-import { PipelinedWriter, nowUs, setCommand } from './pipelined-writer.js';
+import { nowUs } from './clock.js';
+import { PipelinedWriter, setCommand } from './pipelined-writer.js';
 import { startBareBroadcastServer, startOurServer, type ServerHandle } from './processes.js';
 import { ReplicaFleet } from './replica-fleet.js';
 import type { Report } from './report.js';
@@ -98,6 +99,7 @@ async function measure(kind: 'ours' | 'bare', replicas: number, opts: BenchOptio
     const expected = markers * (fleet.connected - closed);
     if (lagEnd.at === null) notes.push(`at ${opts.writeRate} writes/s, ${lagEnd.missing} replicas still lacked the last write after ${opts.deliveryTimeoutSeconds} s`);
     if (samples.length < expected) notes.push(`${expected - samples.length} of ${expected} lag markers not received (p50/p99 are of the rest)`);
+    if (samples.length > expected) notes.push(`${samples.length} lag markers counted for ${expected} sent`);
     if (closed > 0) notes.push(`${closed} replicas were disconnected`);
     const p50 = samples.length ? percentile(samples, 50) : null;
     const p99 = samples.length ? percentile(samples, 99) : null;
@@ -146,9 +148,10 @@ export async function runFanout(opts: BenchOptions, report: Report): Promise<voi
       ...(bare?.notes ?? []).map((s) => `ceiling: ${s}`),
     ];
     const note = notes.length ? `${n} replica(s): ${notes.join('; ')}` : undefined;
-    const label = `${n} replica${n === 1 ? '' : 's'}`;
+    const label = `${n.toLocaleString('en-US')} replica${n === 1 ? '' : 's'}`;
+    const rate = opts.writeRate.toLocaleString('en-US');
     report.add({ part, metric: `${label}: writes/s delivered to all, flat out`, ours: ours?.delivered ?? null, ref: bare?.delivered ?? null, note });
-    report.add({ part, metric: `${label}: lag p50 ms at ${opts.writeRate} writes/s`, ours: ours?.p50 ?? null, ref: bare?.p50 ?? null, digits: 2 });
-    report.add({ part, metric: `${label}: lag p99 ms at ${opts.writeRate} writes/s`, ours: ours?.p99 ?? null, ref: bare?.p99 ?? null, digits: 2 });
+    report.add({ part, metric: `${label}: lag p50 ms at ${rate} writes/s`, ours: ours?.p50 ?? null, ref: bare?.p50 ?? null, digits: 2 });
+    report.add({ part, metric: `${label}: lag p99 ms at ${rate} writes/s`, ours: ours?.p99 ?? null, ref: bare?.p99 ?? null, digits: 2 });
   }
 }

@@ -1,7 +1,9 @@
 import type { BenchOptions } from './options.js';
-import { PipelinedWriter, ValuePool, nowUs, pipeline, setCommand } from './pipelined-writer.js';
+import { nowUs } from './clock.js';
+import { PipelinedWriter, pipeline, setCommand } from './pipelined-writer.js';
 import { missingTools, peakRssBytes, startOurServer, startRedisServer, type ServerHandle } from './processes.js';
 import type { Report } from './report.js';
+import { ValuePool } from './value-pool.js';
 import { ServerControl, pollUntil } from './server-info.js';
 
 /** The figures of one master -> replica full sync. */
@@ -35,7 +37,7 @@ async function syncOnce(kind: 'ours' | 'redis', opts: BenchOptions, values: Valu
     const rc = await ServerControl.connect(replica.port);
     controls.push(mc, rc);
     const dbsize = Number(await mc.call('DBSIZE'));
-    const out0 = await mc.infoNumber('replication', 'total_net_repl_output_bytes');
+    const out0 = await mc.infoNumber('stats', 'total_net_repl_output_bytes');
     const t0 = nowUs();
     await rc.call('REPLICAOF', '127.0.0.1', master.port);
     let keysSeen = 0;
@@ -46,7 +48,7 @@ async function syncOnce(kind: 'ours' | 'redis', opts: BenchOptions, values: Valu
       return keysSeen === dbsize;
     }, opts.syncTimeoutSeconds * 1000, 10);
     const seconds = ok ? (nowUs() - t0) / 1e6 : null;
-    const out1 = await mc.infoNumber('replication', 'total_net_repl_output_bytes');
+    const out1 = await mc.infoNumber('stats', 'total_net_repl_output_bytes');
     return {
       loadRate: opts.keys / loadSeconds,
       seconds,

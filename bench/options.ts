@@ -40,8 +40,8 @@ markdown table of ratios.
   --quick                     small sizes (about a minute)
   --only PART[,PART]          run only these parts: ${PARTS.join(', ')}
   --clients N                 redis-benchmark clients (50)
-  --requests N                redis-benchmark requests per test, unpipelined (100000; quick 10000)
-  --pipelined-requests N      requests per test with -P (300000; quick 50000)
+  --requests N                redis-benchmark requests per test, unpipelined (100000; quick 20000)
+  --pipelined-requests N      requests per test with -P (1000000; quick 100000)
   --pipeline N                the -P depth (16)
   --rounds N                  repeat redis-benchmark, report medians (1)
   --replicas N[,N]            fan-out replica counts (1,10,1000)
@@ -108,8 +108,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
     quick,
     only,
     clients: num('clients', 50, 50, 1),
-    requests: num('requests', 100_000, 10_000, 1),
-    pipelinedRequests: num('pipelined-requests', 300_000, 50_000, 1),
+    requests: num('requests', 100_000, 20_000, 1),
+    pipelinedRequests: num('pipelined-requests', 1_000_000, 100_000, 1),
     pipeline: num('pipeline', 16, 16, 2),
     rounds: num('rounds', 1, 1, 1),
     replicas,

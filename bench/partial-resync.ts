@@ -1,5 +1,6 @@
 import type { BenchOptions } from './options.js';
-import { PipelinedWriter, nowUs, pipeline, setCommand } from './pipelined-writer.js';
+import { nowUs } from './clock.js';
+import { PipelinedWriter, pipeline, setCommand } from './pipelined-writer.js';
 import { missingTools, startOurServer, startRedisServer, type ServerHandle } from './processes.js';
 import type { Report } from './report.js';
 import { ServerControl, pollUntil } from './server-info.js';

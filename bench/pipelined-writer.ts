@@ -1,29 +1,9 @@
 import { connect, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
-
-/** Microseconds on the system-wide monotonic clock: comparable between processes on one machine. */
-export function nowUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
-}
+import { nowUs } from './clock.js';
 
 /** The RESP bytes of `SET key value` (ASCII key and value). */
 export function setCommand(key: string, value: string): string {
   return `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
-}
-
-/**
- * Value text for key i: a slice of a random base64 pool, so values are as incompressible as real data (LZF in
- * the RDB gains nothing) while costing nothing to generate.
- */
-export class ValuePool {
-  private readonly pool: string;
-  constructor(readonly size: number) {
-    this.pool = randomBytes(Math.ceil((1 << 20) * 0.75) + size).toString('base64');
-  }
-  value(i: number): string {
-    const start = (i * 7919) % (this.pool.length - this.size);
-    return this.pool.slice(start, start + this.size);
-  }
 }
 
 /**

@@ -181,7 +181,7 @@ export class NodeServer {
       { address: req.socket.localAddress, port: req.socket.localPort },
       // ws has no drain event: its send callback tells when a message left, so the snapshot can go on.
       () => {
-        if (client?.isReplica) this.core.notifyWritable(client);
+        if (client?.wantsWritable) this.core.notifyWritable(client);
       },
     );
     client = this.core.connect(transport, info);

@@ -21,7 +21,9 @@ function formatAddr(ip: string | undefined, port: number | undefined): string {
  */
 function toNodeBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
-  return bytes.length < 4096 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // V8 keeps typed arrays of up to 64 bytes on its heap; larger ones are already off-heap and are wrapped as
+  // they are (no copy), which matters when one stream buffer goes to a thousand replicas.
+  return bytes.length <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** The core's Transport over a TCP socket. */
@@ -58,7 +60,7 @@ export function webSocketTransport(
   return {
     transport: {
       write: (bytes) => {
-        if (ws.readyState === ws.OPEN) ws.send(toNodeBuffer(bytes), { binary: true }, () => onSent());
+        if (ws.readyState === ws.OPEN) ws.send(toNodeBuffer(bytes), { binary: true }, onSent);
       },
       close: () => {
         ws.close(1000);

@@ -77,6 +77,14 @@ export class Client {
   lastCommand = 'NULL';
   readonly parser: RequestParser;
   readonly out = new ByteWriter(1024);
+  /** Output queued by reference (writeRaw), in order after anything taken from `out` before it. */
+  private chunks: Uint8Array[] = [];
+  private chunkBytes = 0;
+  /**
+   * The core wants to hear when this client's transport drains (a snapshot is being sent to it). Adapters whose
+   * only drain signal is per-send (ws) check this to avoid a callback for every message.
+   */
+  wantsWritable = false;
   /** When the soft output buffer limit was first exceeded (0 when under it). */
   softLimitSince = 0;
   /** Total bytes received and sent (for INFO stats). */
@@ -115,21 +123,43 @@ export class Client {
     writeReply(this.out, r, this.protocol);
   }
 
-  /** Appends raw bytes (the replication stream, pre-encoded replies). */
+  /**
+   * Queues bytes as they are (the replication stream, snapshot chunks): not copied, so one buffer can go to
+   * every replica. The caller must not modify it afterwards.
+   */
   writeRaw(bytes: Uint8Array): void {
-    if (this.closed) return;
-    this.out.bytes(bytes);
+    if (this.closed || bytes.length === 0) return;
+    if (this.out.length > 0) this.queueChunk(this.out.take());
+    this.queueChunk(bytes);
   }
 
-  /** Bytes waiting to be sent: our buffer plus what the transport still holds. */
+  private queueChunk(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.chunkBytes += bytes.length;
+  }
+
+  /** Bytes waiting to be sent: our buffers plus what the transport still holds. */
   pendingOutput(): number {
-    return this.out.length + this.transport.bufferedAmount();
+    return this.out.length + this.chunkBytes + this.transport.bufferedAmount();
+  }
+
+  /** Bytes queued here and not yet handed to the transport. */
+  get queuedBytes(): number {
+    return this.out.length + this.chunkBytes;
   }
 
   /** Hands buffered output to the transport; closes if a reply-then-close was requested. */
   flush(): void {
     if (this.closed) return;
-    if (this.out.length > 0) this.transport.write(this.out.take());
+    if (this.chunks.length > 0) {
+      if (this.out.length > 0) this.queueChunk(this.out.take());
+      const chunks = this.chunks;
+      this.chunks = [];
+      this.chunkBytes = 0;
+      for (const c of chunks) this.transport.write(c);
+    } else if (this.out.length > 0) {
+      this.transport.write(this.out.take());
+    }
     if (this.closeAfterReply) {
       this.closed = true;
       this.transport.close();

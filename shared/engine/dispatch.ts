@@ -80,9 +80,7 @@ function reject(core: ServerCore, client: Client, message: string, fullName?: st
 }
 
 function commandStats(core: ServerCore, name: string) {
-  const s0 = core.stats.commands.get(name);
-  if (s0) return s0;
-  let s = s0;
+  let s = core.stats.commands.get(name);
   if (!s) core.stats.commands.set(name, (s = { calls: 0, failed: 0, rejected: 0 }));
   return s;
 }

@@ -223,7 +223,7 @@ export class ServerCore {
   flushWrites(): void {
     for (const hook of this.beforeFlushHooks) hook();
     for (const c of this.pendingWrites) {
-      this.stats.totalNetOutputBytes += c.out.length;
+      this.stats.totalNetOutputBytes += c.queuedBytes;
       c.flush();
       this.checkOutputLimits(c);
     }

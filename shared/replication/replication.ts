@@ -98,6 +98,11 @@ export class Replication {
     netReplOutputBytes: 0,
   };
   private lastPingAt = 0;
+  /** Stream bytes for online replicas, not yet handed to them (see distributeOutgoing). */
+  private outgoing: Uint8Array[] = [];
+  private outgoingBytes = 0;
+  /** Replicas receiving a snapshot: the only ones the flush hook has work for. */
+  private readonly transferring = new Set<ReplicaPeer>();
   private readonly feedListener = (bytes: Uint8Array) => this.feed(bytes);
   private listening = false;
 
@@ -127,7 +132,10 @@ export class Replication {
     });
     core.replicationOffset = () => this.offset;
     core.disconnectHooks.push((c) => this.onDisconnect(c));
-    core.beforeFlushHooks.push(() => this.pumpTransfers());
+    core.beforeFlushHooks.push(() => {
+      this.distributeOutgoing();
+      if (this.transferring.size > 0) this.pumpTransfers();
+    });
     core.writeGuards.push((client, spec) => this.minReplicasGuard(client, spec));
   }
 
@@ -159,15 +167,48 @@ export class Replication {
     this.backlog.append(bytes);
     this.offset = this.backlog.offset;
     for (const observe of this.streamObservers) observe(bytes, this.offset);
+    let online = false;
     for (const peer of this.peers.values()) {
       if (peer.state === 'online' && !peer.holdStream) {
-        peer.client.writeRaw(bytes);
-        this.stats.netReplOutputBytes += bytes.length;
-        this.core.queueWrite(peer.client);
+        online = true;
       } else {
         peer.pending.push(bytes);
         peer.pendingBytes += bytes.length;
       }
+    }
+    if (online) {
+      this.outgoing.push(bytes);
+      this.outgoingBytes += bytes.length;
+    }
+  }
+
+  /**
+   * Sends the stream produced since the last call to every online replica: joined once into one buffer and
+   * handed to every replica by reference (encode once, no per-replica copy). Called before output is flushed
+   * and before any replica changes state, so each replica gets each byte exactly once.
+   */
+  distributeOutgoing(): void {
+    if (this.outgoing.length === 0) return;
+    const parts = this.outgoing;
+    const total = this.outgoingBytes;
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    let batch: Uint8Array;
+    if (parts.length === 1) {
+      batch = parts[0];
+    } else {
+      batch = new Uint8Array(total);
+      let o = 0;
+      for (const p of parts) {
+        batch.set(p, o);
+        o += p.length;
+      }
+    }
+    for (const peer of this.peers.values()) {
+      if (peer.state !== 'online' || peer.holdStream) continue;
+      peer.client.writeRaw(batch);
+      this.stats.netReplOutputBytes += total;
+      this.core.queueWrite(peer.client);
     }
   }
 
@@ -253,6 +294,7 @@ export class Replication {
     if (offset > peer.ackOffset) peer.ackOffset = offset;
     peer.ackTime = this.core.now();
     if (peer.holdStream) {
+      this.distributeOutgoing();
       peer.holdStream = false;
       this.releasePending(peer);
     }
@@ -266,6 +308,8 @@ export class Replication {
    */
   sync(client: Client, replid: string, from: number, psync: boolean): void {
     if (this.peers.has(client)) return;
+    // Bytes already fed belong to the others; this replica gets them from the backlog or the snapshot.
+    this.distributeOutgoing();
     const info = this.handshakes.get(client) ?? { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
     this.handshakes.delete(client);
     const peer: ReplicaPeer = {
@@ -359,6 +403,8 @@ export class Replication {
     peer.state = 'send_bulk';
     peer.ackOffset = 0;
     this.peers.set(client, peer);
+    this.transferring.add(peer);
+    client.wantsWritable = true;
     this.noReplicasSince = 0;
     // Every replica's selected db is unknown after a snapshot: re-emit SELECT with the next op.
     this.core.propagator.resetSelectedDb();
@@ -367,8 +413,11 @@ export class Replication {
 
   /** Writes snapshot chunks to replicas whose sockets have room; puts finished ones online. */
   pumpTransfers(): void {
-    for (const peer of this.peers.values()) {
-      if (peer.state !== 'send_bulk' || !peer.transfer || peer.client.closed) continue;
+    for (const peer of this.transferring) {
+      if (peer.state !== 'send_bulk' || !peer.transfer || peer.client.closed) {
+        this.transferring.delete(peer);
+        continue;
+      }
       const client = peer.client;
       while (client.pendingOutput() < SNAPSHOT_WINDOW) {
         const next = peer.transfer.next();
@@ -386,6 +435,9 @@ export class Replication {
 
   private finishTransfer(peer: ReplicaPeer): void {
     const client = peer.client;
+    this.distributeOutgoing();
+    this.transferring.delete(peer);
+    client.wantsWritable = false;
     if (peer.eofMark) client.writeRaw(asciiBytes(peer.eofMark));
     peer.transfer = null;
     peer.state = 'online';
@@ -408,6 +460,8 @@ export class Replication {
 
   private onDisconnect(client: Client): void {
     this.handshakes.delete(client);
+    const peer = this.peers.get(client);
+    if (peer) this.transferring.delete(peer);
     if (this.peers.delete(client)) {
       this.core.host.log('notice', `Connection with replica ${client.info.addr} lost.`);
       if (this.peers.size === 0) this.noReplicasSince = this.core.now();

@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { sdkBuildConfig } from '../../vite.config.js';
+import { RespConnection } from '../helpers/resp-connection.js';
+
+/** Where Debian's chromium lives (`apt-get install chromium`); no test tool may download its own browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Flags that keep Chromium quiet on a closed network and runnable as root in a container. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Whether the browser suite can run. Under CI a missing Chromium is an error (the suite must fail, not skip);
+ * elsewhere the suite is skipped with a message saying why.
+ */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser suite cannot run under CI without it (apt-get install chromium)`);
+  console.warn(`Skipping the browser suite: ${CHROMIUM} is not installed (apt-get install chromium).`);
+  return false;
+}
+
+/** The test page: loads the built SDK and exposes it as window.sdk. */
+const INDEX_HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>replica test page</title></head>
+<body><script type="module">
+import * as sdk from './redis-replica.js';
+window.sdk = sdk;
+window.sdkReady = true;
+</script></body></html>`;
+
+/** A built SDK served from a loopback HTTP server: one origin for the whole test file, so IndexedDB persists. */
+export interface SdkSite {
+  origin: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Builds the SDK with vite (the same config as `npm run build:sdk`) into a temp dir and serves it. */
+export async function serveSdk(extraFiles: Record<string, string> = {}): Promise<SdkSite> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'replica-sdk-'));
+  const cfg = sdkBuildConfig(dir);
+  cfg.plugins = [];
+  await build(cfg);
+  writeFileSync(path.join(dir, 'index.html'), INDEX_HTML);
+  for (const [name, text] of Object.entries(extraFiles)) writeFileSync(path.join(dir, name), text);
+  const server = await staticServer(dir);
+  const port = (server.address() as { port: number }).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    dir,
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** Serves the files of `dir` on a free loopback port. */
+export function staticServer(dir: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = path.join(dir, rel);
+    if (!file.startsWith(dir) || !existsSync(file)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Launches headless Chromium. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+}
+
+/** Opens a page of the site and waits for the SDK to load. */
+export async function openPage(context: BrowserContext, site: SdkSite, file = 'index.html'): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  await page.goto(`${site.origin}/${file}`);
+  await page.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true);
+  return page;
+}
+
+/** Reloads a page and waits for the SDK again. */
+export async function reloadPage(page: Page): Promise<void> {
+  await page.reload();
+  await page.waitForFunction(() => (window as unknown as { sdkReady?: boolean }).sdkReady === true);
+}
+
+/** Reads numeric fields of a server's INFO (all sections). */
+export async function info(port: number): Promise<Record<string, string>> {
+  const conn = await RespConnection.tcp(port);
+  try {
+    const text = String(await conn.call('INFO', 'everything'));
+    const out: Record<string, string> = {};
+    for (const line of text.split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Polls a condition evaluated in the page until it holds (bounded). */
+export async function pageWaitFor(page: Page, fn: string, timeoutMs = 15_000): Promise<void> {
+  await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 20 });
+}
