@@ -503,9 +503,10 @@ export class StoreObject extends DurableObject<Env> {
   private acceptSocket(request: Request, url: URL): Response {
     const pair = new WebSocketPair();
     const [peer, server] = [pair[0], pair[1]];
-    // The Hibernation API: the runtime holds the socket while the object sleeps.
-    this.ctx.acceptWebSocket(server);
     this.event(() => {
+      // The Hibernation API: the runtime holds the socket while the object sleeps. Accepted inside the event,
+      // after a wake's restore, which must not mistake it for a socket that lost its state.
+      this.ctx.acceptWebSocket(server);
       const conn = this.attach(server, newClientState(crypto.randomUUID(), peerAddress(request), localAddress(url), Date.now()));
       this.touched.add(conn);
     });

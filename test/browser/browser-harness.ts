@@ -5,6 +5,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { sdkBuildConfig } from '../../vite.config.js';
+import { connect } from 'node:net';
+import { encodeCommand } from '../../shared/resp/encoder.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 
 /** Where Debian's chromium lives (`apt-get install chromium`); no test tool may download its own browser. */
@@ -30,12 +32,39 @@ export function chromiumAvailable(): boolean {
   return false;
 }
 
-/** The test page: loads the built SDK and exposes it as window.sdk. */
+/**
+ * The test page: loads the built SDK as window.sdk, plus window.image(r), which reads a replica's whole dataset
+ * into the same shape as test/helpers/dataset.ts readDataset does from a server (binary strings).
+ */
 const INDEX_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>replica test page</title></head>
 <body><script type="module">
 import * as sdk from './redis-replica.js';
 window.sdk = sdk;
+window.image = (r, databases = 16) => {
+  const image = {};
+  const call = (...a) => r.call(a, { binary: true });
+  for (let db = 0; db < databases; db++) {
+    call('SELECT', db);
+    const keys = call('KEYS', '*').sort();
+    if (keys.length === 0) continue;
+    const entries = {};
+    for (const key of keys) {
+      const t = call('TYPE', key);
+      let value;
+      if (t === 'string') value = call('GET', key);
+      else if (t === 'list') value = call('LRANGE', key, 0, -1);
+      else if (t === 'hash') { const f = call('HGETALL', key); value = {}; for (let i = 0; i < f.length; i += 2) value[f[i]] = f[i + 1]; }
+      else if (t === 'set') value = call('SMEMBERS', key).sort();
+      else if (t === 'zset') value = call('ZRANGE', key, 0, -1, 'WITHSCORES');
+      else if (t === 'none') continue;
+      entries[key] = [t, value, call('PTTL', key) > 0];
+    }
+    image['db' + db] = entries;
+  }
+  call('SELECT', 0);
+  return image;
+};
 window.sdkReady = true;
 </script></body></html>`;
 
@@ -128,4 +157,37 @@ export async function info(port: number): Promise<Record<string, string>> {
 /** Polls a condition evaluated in the page until it holds (bounded). */
 export async function pageWaitFor(page: Page, fn: string, timeoutMs = 15_000): Promise<void> {
   await page.waitForFunction(fn, undefined, { timeout: timeoutMs, polling: 20 });
+}
+
+/** The master's replication offset (ROLE). */
+export async function masterOffset(port: number): Promise<number> {
+  const conn = await RespConnection.tcp(port);
+  try {
+    const r = (await conn.call('ROLE')) as [string, number];
+    return r[1];
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Sends many commands in one pipeline over a raw socket and waits until all are answered (a PING goes last;
+ * its +PONG ends the replies). Much faster than awaiting each reply.
+ */
+export function pipeline(port: number, commands: Array<Array<string | number>>): Promise<void> {
+  const parts = commands.map((c) => encodeCommand(c.map(String)));
+  parts.push(encodeCommand(['PING']));
+  const buf = Buffer.concat(parts);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' }, () => socket.write(buf));
+    let tail = '';
+    socket.on('data', (d) => {
+      tail = (tail + d.toString('latin1')).slice(-16);
+      if (tail.endsWith('+PONG\r\n')) {
+        socket.end();
+        resolve();
+      }
+    });
+    socket.on('error', reject);
+  });
 }

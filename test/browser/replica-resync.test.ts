@@ -1,0 +1,128 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { utf8ToBinary } from '../../shared/bytes.js';
+import { readDataset, writeEveryType } from '../helpers/dataset.js';
+import { RespConnection } from '../helpers/resp-connection.js';
+import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
+import { chromiumAvailable, info, launchChromium, masterOffset, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
+
+const enabled = chromiumAvailable();
+
+/** Opens replica `name` in the page (window.r) and returns its status, read before any network event. */
+async function openIn(page: Page, url: string, name: string): Promise<{ status: any; image: any }> {
+  return page.evaluate(
+    async ([url, name]) => {
+      const w = window as any;
+      w.r = await w.sdk.openReplica({ url, name, lagPollMs: 200 });
+      // Same task as the resolution: nothing from the network can have been applied yet.
+      return { status: w.r.status(), image: w.image(w.r) };
+    },
+    [url, name] as const,
+  );
+}
+
+const status = (page: Page): Promise<any> => page.evaluate(() => (window as any).r.status());
+const image = (page: Page): Promise<any> => page.evaluate(() => (window as any).image((window as any).r));
+
+describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial resync after the master returns', () => {
+  let site: SdkSite;
+  let browser: Browser;
+  const procs: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    [site, browser] = await Promise.all([serveSdk(), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    for (const p of procs) await p.stop();
+  });
+
+  test('first load full-syncs; writes appear live; a reload with the master stopped reads the stored data; the master returns, more writes happen, and the next load resyncs partially, receiving about the bytes it missed', async () => {
+    const args = ['--repl-ping-replica-period', '3600'];
+    const master = await startServer(args);
+    procs.push(master);
+    let mconn = await RespConnection.tcp(master.port);
+    await writeEveryType(mconn, 40);
+    const url = `ws://127.0.0.1:${master.httpPort}/`;
+
+    // 1. First load: a full sync.
+    const context = await browser.newContext();
+    const page = await openPage(context, site);
+    const first = await openIn(page, url, 'resync');
+    expect(first.status.replid).toBeNull();
+    expect(first.image).toEqual({});
+    await page.waitForFunction(() => (window as any).r.status().link === 'up', undefined, { timeout: 15_000 });
+    expect((await info(master.port)).sync_full).toBe('1');
+    expect(await image(page)).toEqual(await readDataset(mconn));
+
+    // 2. Writes on the master appear live, and subscribers hear about them.
+    await page.evaluate(() => {
+      const w = window as any;
+      w.heard = [];
+      w.r.subscribe('live:*', (k: string | null) => w.heard.push(k));
+    });
+    await mconn.call('SET', 'live:1', utf8ToBinary('héllo wörld'));
+    await mconn.call('HSET', 'live:h', 'f', 'v');
+    await page.waitForFunction(() => (window as any).r.get('live:1') === 'héllo wörld', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as any).r.hget('live:h', 'f') === 'v', undefined, { timeout: 10_000 });
+    expect(await page.evaluate(() => (window as any).heard)).toEqual(['live:1', 'live:h']);
+    expect(await image(page)).toEqual(await readDataset(mconn));
+    const finalOffset = await masterOffset(master.port);
+    await page.waitForFunction((o) => (window as any).r.status().persistedOffset === o, finalOffset, { timeout: 10_000 });
+    const beforeStop = await readDataset(mconn);
+    const replid = (await status(page)).replid;
+    mconn.close();
+    await master.stop();
+
+    // 3. The master is gone: the reloaded page reads the stored dataset, before and after trying the network.
+    await reloadPage(page);
+    const offline = await openIn(page, url, 'resync');
+    expect(offline.image).toEqual(beforeStop);
+    expect(offline.status).toMatchObject({ replid, offset: finalOffset, persistedOffset: finalOffset });
+    await page.waitForFunction(() => (window as any).r.status().link === 'down', undefined, { timeout: 10_000 });
+    expect(await image(page)).toEqual(beforeStop);
+    expect(await page.evaluate(() => (window as any).r.get('live:1'))).toBe('héllo wörld');
+
+    // 4. The master returns on the same ports. This server keeps no data on disk, so it comes back empty under
+    // a new replication id: the replica (reconnecting by itself) must full-sync, and ends equal to it.
+    const back = await startServer([...args, '--port', String(master.port), '--http-port', String(master.httpPort)]);
+    procs.push(back);
+    // startServer reports the ports it picked; the flags after them moved the server to the old ones.
+    const port = master.port;
+    mconn = await RespConnection.tcp(port);
+    await writeEveryType(mconn, 20, 7);
+    await page.waitForFunction((old) => {
+      const s = (window as any).r.status();
+      return s.link === 'up' && s.replid !== old;
+    }, replid, { timeout: 15_000 });
+    await page.waitForFunction(async (o) => (window as any).r.status().offset >= o, await masterOffset(port), { timeout: 10_000 });
+    expect(await image(page)).toEqual(await readDataset(mconn));
+    expect((await info(port)).sync_full).toBe('1');
+    await page.evaluate(() => (window as any).r.close());
+
+    // 5. More writes while the page is away; the next load continues partially: only the missed stream
+    // crosses the network.
+    const left = (await page.evaluate(() => (window as any).r.status())).offset;
+    for (let i = 0; i < 50; i++) await mconn.call('SET', `after:${i}`, 'x'.repeat(100));
+    await mconn.call('DEL', 'live:1');
+    const target = await masterOffset(port);
+    const missed = target - left;
+    await reloadPage(page);
+    await openIn(page, url, 'resync');
+    await page.waitForFunction((o) => (window as any).r.status().offset === o, target, { timeout: 15_000 });
+    const after = await info(port);
+    expect(after.sync_partial_ok).toBe('1');
+    expect(after.sync_full).toBe('1');
+    const st = await status(page);
+    expect(st.link).toBe('up');
+    expect(st.bytesReceived).toBeGreaterThanOrEqual(missed);
+    // The handshake replies (+PONG, +OK, +OK, +CONTINUE <id>) are the only extra bytes.
+    expect(st.bytesReceived - missed).toBeLessThan(120);
+    expect(await image(page)).toEqual(await readDataset(mconn));
+    mconn.close();
+    await context.close();
+  });
+});
