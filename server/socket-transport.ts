@@ -15,15 +15,12 @@ function formatAddr(ip: string | undefined, port: number | undefined): string {
   return `${host}:${port ?? 0}`;
 }
 
-/**
- * Copies small outputs into Node's Buffer pool. A small Uint8Array lives on V8's heap, and handing it to a socket
- * forces V8 to move its backing store off-heap first, which profiling showed costing more than the write itself.
- */
+/** Wraps the core's output as a Buffer for a socket, copying only what V8 keeps on its own heap. */
 function toNodeBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
-  // V8 keeps typed arrays of up to 64 bytes on its heap; larger ones are already off-heap and are wrapped as
-  // they are (no copy), which matters when one stream buffer goes to a thousand replicas.
-  return bytes.length <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // V8 keeps typed arrays of up to 64 bytes on its heap; anything else (including views into the core's output
+  // slabs) is already off-heap and is wrapped as it is, without a copy.
+  return bytes.buffer.byteLength <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** The core's Transport over a TCP socket. */

@@ -65,6 +65,11 @@ export function compareBinary(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_TAKE = 4096;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+
 /** A growable byte buffer for building output without one allocation per reply. */
 export class ByteWriter {
   buf: Uint8Array;
@@ -112,10 +117,22 @@ export class ByteWriter {
     this.buf[this.length++] = b;
   }
 
-  /** Returns a copy of the bytes written so far and empties the writer. */
+  /**
+   * Returns a copy of the bytes written so far and empties the writer. Small copies are carved out of a shared
+   * 64 KiB slab, as Node's Buffer pool does: one allocation per slab instead of one ArrayBuffer per reply, which
+   * profiling showed to cost more than the socket write itself under pipelining.
+   */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.length);
+    const n = this.length;
     this.length = 0;
+    if (n > SLAB_MAX_TAKE) return this.buf.slice(0, n);
+    if (slabPos + n > SLAB_SIZE) {
+      slab = new Uint8Array(SLAB_SIZE);
+      slabPos = 0;
+    }
+    const out = slab.subarray(slabPos, slabPos + n);
+    out.set(this.buf.subarray(0, n));
+    slabPos = (slabPos + n + 7) & ~7;
     return out;
   }
 }

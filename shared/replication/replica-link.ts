@@ -459,8 +459,10 @@ export class ReplicaLink {
     // Whatever we applied is a valid history to continue from (a replica that never synced has none).
     if (this.hasHistory) this.cached = { replid: this.repl.replid, offset: this.repl.offset };
     this.state = 'connect';
-    this.attempts++;
+    // Full jitter over an exponentially growing window: the first retry after a working link comes within
+    // 100 ms, and a fleet of replicas losing one master spreads its reconnects instead of stampeding.
     const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.attempts, 10));
+    this.attempts++;
     const r = new Uint8Array(2);
     this.core.randomBytes(r);
     this.nextAttemptAt = this.core.now() + Math.floor((((r[0] << 8) | r[1]) / 65536) * cap);
