@@ -96,7 +96,7 @@ async function stalledReplica(port: number, opts: { capaEof: boolean }): Promise
   socket.on('error', () => {});
   if (opts.capaEof) socket.write(encodeCommand(['REPLCONF', 'capa', 'eof']));
   socket.write(encodeCommand(['PSYNC', '?', '-1']));
-  cleanups.push(() => socket.destroy());
+  cleanups.push(() => void socket.destroy());
   return socket;
 }
 
@@ -107,7 +107,7 @@ describe('replication protocol details', () => {
     await mc.call('SET', 'k', 'v');
     const { connect: netConnect } = await import('node:net');
     const socket = netConnect({ port: m.port, host: '127.0.0.1' });
-    cleanups.push(() => socket.destroy());
+    cleanups.push(() => void socket.destroy());
     let got = Buffer.alloc(0);
     socket.on('data', (d) => (got = Buffer.concat([got, d])));
     await new Promise<void>((r) => socket.once('connect', () => r()));

@@ -1,11 +1,10 @@
+import { cloneValue } from '../store/clone-value.js';
 import { CommandError, INVALID_DB, INVALID_EXPIRE, NO_SUCH_KEY, NOT_INTEGER, SYNTAX } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { globMatch } from '../glob.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
 import { typeOfValue, type Database, type RedisValue } from '../store/database.js';
-import { Deque } from '../store/deque.js';
-import { SortedSet } from '../store/sorted-set.js';
 import { isWord, parseBigInteger, parseInteger } from './parse.js';
 import { isInt64String, objectEncoding, scanCommands } from './scan.js';
 
@@ -59,18 +58,6 @@ function databaseArg(ctx: CommandContext, s: string): Database {
 function isExpired(db: Database, key: string, now: number): boolean {
   const when = db.expires.get(key);
   return when !== undefined && when < now;
-}
-
-/** A deep copy of a value for COPY: the copy shares nothing mutable with the original. */
-function duplicate(v: RedisValue): RedisValue {
-  if (typeof v === 'string') return v;
-  if (v instanceof Deque) return new Deque(v);
-  if (v instanceof Map) return new Map(v);
-  if (v instanceof Set) return new Set(v);
-  // Through the public API only: SortedSet's internals are not ours to rely on.
-  const z = new SortedSet();
-  for (const [member, score] of v.entries()) z.add(member, score);
-  return z;
 }
 
 /**
@@ -151,7 +138,7 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
   if (value === undefined) return 0;
   const expire = ctx.getExpire(key);
   if (ctx.lookupWrite(newKey, dst) !== undefined && !replace) return 0;
-  ctx.setKey(newKey, duplicate(value), false, dst);
+  ctx.setKey(newKey, cloneValue(value), false, dst);
   if (expire !== -1) ctx.setExpire(newKey, expire, dst);
   return 1;
 }

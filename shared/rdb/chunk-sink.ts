@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.js';
 import { Crc64 } from './crc64.js';
 
 /**
@@ -83,16 +84,6 @@ export class ChunkSink {
   /** Collects everything written (the chunks not yet taken plus the current one) into one array. */
   collect(): Uint8Array {
     this.flush();
-    const chunks = this.takeChunks();
-    if (chunks.length === 1) return chunks[0];
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return concatBytes(this.takeChunks());
   }
 }

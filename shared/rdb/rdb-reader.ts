@@ -1,4 +1,4 @@
-import { bytesToBinary } from '../bytes.js';
+import { bytesToBinary, concatBytes } from '../bytes.js';
 import type { RedisValue } from '../store/database.js';
 import { Deque } from '../store/deque.js';
 import { SortedSet } from '../store/sorted-set.js';
@@ -522,16 +522,7 @@ export class RdbReader extends RdbCursor {
   takeRemaining(): Uint8Array {
     const parts = this.remaining;
     this.remaining = [];
-    if (parts.length === 1) return parts[0];
-    let total = 0;
-    for (const p of parts) total += p.length;
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return parts.length === 0 ? new Uint8Array(0) : concatBytes(parts);
   }
 
   /** Joins the unconsumed bytes and the queued chunks into one window, checksumming what is dropped. */

@@ -1,4 +1,4 @@
-import { bytesToBinary } from '../bytes.js';
+import { bytesToBinary, concatBytes } from '../bytes.js';
 import type { Client, Transport } from '../engine/client.js';
 import type { ServerCore } from '../engine/server-core.js';
 import { encodeCommand } from '../resp/encoder.js';
@@ -280,7 +280,7 @@ export class ReplicaLink {
     let pos = 0;
     this.syncLastIoAt = this.core.now();
     if (!this.transferHeaderRead) {
-      this.pendingHeader = concat(this.pendingHeader, bytes);
+      this.pendingHeader = this.pendingHeader.length === 0 ? bytes : concatBytes([this.pendingHeader, bytes]);
       const buf = this.pendingHeader;
       // Skip keepalive newlines the master sends while it prepares the snapshot.
       let start = 0;
@@ -494,11 +494,4 @@ export class ReplicaLink {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 

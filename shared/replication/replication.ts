@@ -1,4 +1,4 @@
-import { ByteWriter } from '../bytes.js';
+import { ByteWriter, concatBytes } from '../bytes.js';
 import type { Client } from '../engine/client.js';
 import type { CommandSpec } from '../engine/command-spec.js';
 import type { ServerCore } from '../engine/server-core.js';
@@ -193,17 +193,7 @@ export class Replication {
     const total = this.outgoingBytes;
     this.outgoing = [];
     this.outgoingBytes = 0;
-    let batch: Uint8Array;
-    if (parts.length === 1) {
-      batch = parts[0];
-    } else {
-      batch = new Uint8Array(total);
-      let o = 0;
-      for (const p of parts) {
-        batch.set(p, o);
-        o += p.length;
-      }
-    }
+    const batch = concatBytes(parts);
     for (const peer of this.peers.values()) {
       if (peer.state !== 'online' || peer.holdStream) continue;
       peer.client.writeRaw(batch);
