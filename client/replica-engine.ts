@@ -138,9 +138,15 @@ export class ReplicaEngine {
       signal(db, key);
       this.markKey(db, key);
     };
-    this.replication.snapshotObservers.push(() => {
+    this.pos = { replid: this.replication.replid, offset: 0, streamDb: 0 };
+    // Registered before anyone else's: observers after these see the dataset's new position.
+    this.replication.snapshotObservers.push((replid, offset) => {
       this.hasHistory = true;
+      this.pos = { replid, offset, streamDb: this.replication.link?.selectedDb ?? 0 };
       this.markAll();
+    });
+    this.replication.streamObservers.push((_bytes, offset) => {
+      this.pos = { replid: this.replication.replid, offset, streamDb: this.replication.link?.selectedDb ?? this.pos.streamDb };
     });
     this.reader = new LocalClient(core, 'sdk-reader');
     this.applier = new StreamApplier(core, 0);
@@ -189,19 +195,44 @@ export class ReplicaEngine {
   // Position in the master's history
   // -----------------------------------------------------------------------------------------------------------
 
+  /**
+   * The dataset's position in the master's history. The replication state can run ahead of it: the link
+   * adopts a FULLRESYNC's id and offset before the snapshot arrives, and keeps them if the transfer fails,
+   * although the dataset is still the old one (see positionDiverged).
+   */
+  private pos: { replid: string; offset: number; streamDb: number };
+
   /** The replication id of the dataset (meaningful when hasHistory). */
   get replid(): string {
-    return this.replication.replid;
+    return this.pos.replid;
   }
 
   /** The applied offset. */
   get offset(): number {
-    return this.replication.offset;
+    return this.pos.offset;
+  }
+
+  /**
+   * Whether the link's idea of our position no longer matches the dataset: a full sync failed after the
+   * FULLRESYNC reply, so its next PSYNC would offer a history the dataset does not hold (and a master that
+   * has it would send a stream to apply on the wrong data). Outside a transfer, while connected, an id the
+   * link adopted with `+CONTINUE <newid>` at our offset is taken over instead.
+   */
+  positionDiverged(): boolean {
+    const link = this.replication.link;
+    if (!link || link.state === 'transfer' || !this.hasHistory) return false;
+    const r = this.replication;
+    if (r.replid === this.pos.replid && r.offset === this.pos.offset) return false;
+    if (link.state === 'connected' && r.offset === this.pos.offset) {
+      this.pos = { ...this.pos, replid: r.replid };
+      return false;
+    }
+    return true;
   }
 
   /** The db the stream has selected at the applied offset. */
   get streamDb(): number {
-    return this.replication.link ? this.replication.link.selectedDb : this.applier.db;
+    return this.pos.streamDb;
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -216,7 +247,7 @@ export class ReplicaEngine {
   load(image: DatasetImage): void {
     const { dbs, streamDb } = buildDataset(this.core.dbs.length, image);
     this.swapIn(dbs);
-    this.moveTo(image.replid, image.offset);
+    this.moveTo(image.replid, image.offset, streamDb);
     this.hasHistory = true;
     this.applier.close();
     this.applier = new StreamApplier(this.core, streamDb);
@@ -228,7 +259,7 @@ export class ReplicaEngine {
    */
   clear(): void {
     this.swapIn(Array.from({ length: this.core.dbs.length }, (_, i) => new Database(i)));
-    this.moveTo(newReplId(this.core), 0);
+    this.moveTo(newReplId(this.core), 0, 0);
     this.hasHistory = false;
     this.applier.close();
     this.applier = new StreamApplier(this.core, 0);
@@ -238,7 +269,8 @@ export class ReplicaEngine {
    * Sets the position in the history. The backlog goes too: it describes the bytes before the old position,
    * and the link would otherwise continue its offsets instead of ours (a new one starts with the next link).
    */
-  private moveTo(replid: string, offset: number): void {
+  private moveTo(replid: string, offset: number, streamDb: number): void {
+    this.pos = { replid, offset, streamDb };
     this.replication.backlog = null;
     this.replication.restoreState({ replid, offset });
   }
@@ -265,6 +297,7 @@ export class ReplicaEngine {
     if (fresh.length === 0) return true;
     this.applier.apply(fresh);
     this.replication.offset = offset + fresh.length;
+    this.pos = { replid, offset: offset + fresh.length, streamDb: this.applier.db };
     return true;
   }
 
@@ -296,7 +329,7 @@ export class ReplicaEngine {
    */
   startLink(url: string): void {
     if (this.replication.link) return;
-    const streamDb = this.applier.db;
+    const streamDb = this.pos.streamDb;
     // setMaster on a master caches it as the history to continue; on a replica without history it sends
     // PSYNC ? -1 (a fresh replica must not offer a made-up history).
     this.core.role = this.hasHistory ? 'master' : 'replica';
@@ -308,7 +341,9 @@ export class ReplicaEngine {
     const link = this.replication.link;
     if (!link) return;
     link.close();
-    const db = link.selectedDb;
+    const db = this.pos.streamDb;
+    // The link may have moved the replication state ahead of the dataset (a failed full sync): undo that.
+    this.replication.restoreState({ replid: this.pos.replid, offset: this.pos.offset });
     this.replication.link = null;
     // From now on the offset moves with another tab's stream (or not at all): a backlog would go stale.
     this.replication.backlog = null;

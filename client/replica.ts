@@ -96,6 +96,8 @@ const GLOB_CHARS = /[*?[\\]/;
 const TICK_MS = 100;
 const HEARTBEAT_MS = 1000;
 const HELLO_RETRY_MS = 2000;
+/** How often a leader without a usable store tries to claim it again. */
+const STORE_RETRY_MS = 5000;
 /** Most stream bytes a follower keeps for a takeover beyond what the leader stored. */
 const MAX_TAIL = 16 * 1024 * 1024;
 
@@ -149,6 +151,8 @@ export class Replica {
   private quarantined = false;
   /** Why the SDK itself dropped the link (the link's own reason otherwise). */
   private linkError: string | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  private claimTimer: ReturnType<typeof setTimeout> | null = null;
 
   // Leader side.
   private epoch = 0;
@@ -284,36 +288,10 @@ export class Replica {
     this.takingOver = true;
     this.waitingSync = false;
     this.buffered = [];
-    let claimed: { epoch: number; meta: StoredMeta } | null = null;
-    if (this.store) {
+    const claimed = await this.claimStore();
+    if (claimed) {
       try {
-        claimed = await this.store.claim();
-      } catch (e) {
-        // Lead without persistence rather than not at all.
-        this.storageError = `${(e as Error).name}: ${(e as Error).message}`;
-      }
-    }
-    if (this.store && claimed) {
-      const { epoch, meta } = claimed;
-      this.epoch = epoch;
-      this.persister = new Persister(
-        this.store,
-        this.engine,
-        epoch,
-        meta,
-        {
-          onPersisted: (m) => {
-            this.persistedOffset = m.offset;
-          },
-          onError: (message) => {
-            this.storageError = message;
-          },
-          onFenced: () => this.demoted(),
-        },
-        this.opts.compactLogBytes ?? 8 * 1024 * 1024,
-      );
-      try {
-        await this.reconcileStore(meta);
+        await this.reconcileStore(claimed.meta);
       } catch (e) {
         this.storageError = `${(e as Error).name}: ${(e as Error).message}`;
       }
@@ -323,6 +301,8 @@ export class Replica {
       }
     } else {
       this.epoch = Math.max(this.seenEpoch, this.epoch) + 1;
+      // Lead without persistence rather than not at all, and try the store again later.
+      if (this.store) this.scheduleClaimRetry();
     }
     this.seenEpoch = this.epoch;
     this.tail = null;
@@ -332,6 +312,53 @@ export class Replica {
     this.engine.startLink(this.opts.url);
     for (const h of this.pendingHellos.splice(0)) this.answerHello(h);
     this.emitStatus();
+  }
+
+  /** Takes the store as its writer and sets the persister up; null when the store refuses (quota...). */
+  private async claimStore(): Promise<{ epoch: number; meta: StoredMeta } | null> {
+    if (!this.store) return null;
+    let claimed: { epoch: number; meta: StoredMeta };
+    try {
+      claimed = await this.store.claim();
+    } catch (e) {
+      this.storageError = `${(e as Error).name}: ${(e as Error).message}`;
+      return null;
+    }
+    this.epoch = claimed.epoch;
+    this.persister = new Persister(
+      this.store,
+      this.engine,
+      claimed.epoch,
+      claimed.meta,
+      {
+        onPersisted: (m) => {
+          this.persistedOffset = m.offset;
+        },
+        onError: (message) => {
+          this.storageError = message;
+        },
+        onFenced: () => this.demoted(),
+      },
+      this.opts.compactLogBytes ?? 8 * 1024 * 1024,
+    );
+    return claimed;
+  }
+
+  /** A leader that could not claim the store keeps trying (the store may have room again later). */
+  private scheduleClaimRetry(): void {
+    if (this.claimTimer) return;
+    this.claimTimer = setTimeout(async () => {
+      this.claimTimer = null;
+      if (this.role !== 'leader' || this.closed || this.persister || !this.store) return;
+      const claimed = await this.claimStore();
+      if (!claimed) return this.scheduleClaimRetry();
+      this.seenEpoch = this.epoch;
+      this.storageError = null;
+      // The link is running: memory is the truth, the store gets all of it unless it already matches.
+      const m = claimed.meta;
+      this.persistedOffset = m.replid ? m.offset : null;
+      if (m.replid !== this.engine.replid || m.offset !== this.engine.offset) this.persister!.snapshotNow();
+    }, STORE_RETRY_MS);
   }
 
   /**
@@ -391,6 +418,21 @@ export class Replica {
     this.emitStatus();
   }
 
+  /**
+   * After a failed full sync the link would offer the new master history for a dataset that is still the old
+   * one: drop that link, and start a new one (after a pause, like the link's own backoff) from the dataset's
+   * real position.
+   */
+  private checkPosition(): void {
+    if (this.restartTimer || !this.engine.positionDiverged()) return;
+    this.linkError = this.engine.replication.link?.lastError || this.linkError;
+    this.engine.stopLink();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.role === 'leader' && !this.closed && !this.quarantined) this.engine.startLink(this.opts.url);
+    }, 500 + Math.random() * 1000);
+  }
+
   /** Another tab took the lock (this one was frozen or too slow): stop the link and writes, and follow. */
   private demoted(): void {
     if (this.role !== 'leader') return;
@@ -412,6 +454,7 @@ export class Replica {
   private afterData(): void {
     if (this.role !== 'leader') return;
     const e = this.engine;
+    this.checkPosition();
     // +CONTINUE with a malformed id changes the replid without any snapshot: catch it here.
     if (e.hasHistory && !this.quarantined && !validHistory(e.replid, e.offset)) {
       this.quarantine(`Bad replication id from master: '${e.replid}'`);
@@ -620,6 +663,7 @@ export class Replica {
     const now = Date.now();
     if (this.role === 'leader') {
       this.engine.cron();
+      this.checkPosition();
       this.persister?.kick();
       this.flushOutgoing();
       const report = this.report();
@@ -1014,6 +1058,8 @@ export class Replica {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.claimTimer) clearTimeout(this.claimTimer);
     this.engine.stopLink();
     const persister = this.persister;
     if (persister) {

@@ -14,10 +14,13 @@ export interface ReplicaState {
   ack: number;
   ackTime: number;
   /**
-   * Streaming with nothing held back: every stream byte up to the persisted offset was sent to it, so it can
-   * go on after the object wakes. A replica still loading its snapshot cannot (the snapshot was in memory).
+   * Streaming with nothing held back: every stream byte up to the persisted offset was sent to it (or none
+   * since its snapshot), so it can go on after the object wakes. A replica still receiving its snapshot
+   * cannot: the snapshot and the stream held for it were in memory only.
    */
   online: boolean;
+  /** Its snapshot was sent and the stream waits for its first ACK (see Replication's holdStream). */
+  hold: boolean;
 }
 
 /**
@@ -109,7 +112,8 @@ export function captureClientState(
           preSync: peer.preSync,
           ack: peer.ackOffset,
           ackTime: peer.ackTime,
-          online: peer.state === 'online' && !peer.holdStream && peer.pendingBytes === 0 && !client.closed,
+          online: peer.state === 'online' && peer.pendingBytes === 0 && !client.closed,
+          hold: peer.holdStream,
         }
       : null,
   };

@@ -25,7 +25,7 @@ export function adoptReplica(replication: Replication, client: Client, state: Re
     pending: [],
     pendingBytes: 0,
     sentBytes: 0,
-    holdStream: false,
+    holdStream: state.hold,
   };
   client.isReplica = true;
   client.replyOff = true;
@@ -76,9 +76,14 @@ export class AckAutoResponse {
     this.since = now;
   }
 
-  /** Applies the auto-answered ACKs of each replica to the master's view of it (offset, liveness, WAIT). */
-  reconcile(replication: Replication, socketOf: (client: Client) => WebSocket | undefined): void {
-    if (this.offset < 0) return;
+  /**
+   * Applies the auto-answered ACKs of each replica to the master's view of it (offset, liveness, WAIT, and
+   * the release of the stream held until a replica's first ACK after its snapshot). Returns the replicas
+   * whose state changed, so that their saved state follows.
+   */
+  reconcile(replication: Replication, socketOf: (client: Client) => WebSocket | undefined): Client[] {
+    const changed: Client[] = [];
+    if (this.offset < 0) return changed;
     for (const peer of replication.peers.values()) {
       const ws = socketOf(peer.client);
       if (!ws) continue;
@@ -87,6 +92,8 @@ export class AckAutoResponse {
       const news = this.offset > peer.ackOffset || peer.holdStream;
       if (at >= this.since && news && peer.state === 'online') replication.ack(peer.client, this.offset);
       peer.ackTime = at;
+      changed.push(peer.client);
     }
+    return changed;
   }
 }

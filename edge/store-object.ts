@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { binaryToBytes } from '../shared/bytes.js';
 import { createServerCore } from '../shared/create-server.js';
 import type { Client, Transport } from '../shared/engine/client.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
@@ -54,6 +55,11 @@ interface Conn {
   saved: string;
   /** The state lives in SQLite (too big for the attachment). */
   external: boolean;
+  /**
+   * Its state can change by output alone (a blocked command served, a replica's transfer ending): otherwise a
+   * connection that only received output (a subscriber getting a message) has nothing new to save.
+   */
+  volatile: boolean;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -202,7 +208,9 @@ export class StoreObject extends DurableObject<Env> {
       // A replica's heartbeat needs no dataset: an object woken by one stays cheap.
       if (!this.datasetLoaded && !(conn.client.isReplica && isAckOnly(bytes)) && !this.loadOrClose(conn)) return;
       this.core.receive(conn.client, bytes);
-      conn.input = unconsumedTail(conn.input, bytes, conn.client.parser.pending);
+      // The parser keeps a half-parsed command's arguments internally: what it has not consumed is everything
+      // received after the last complete command.
+      conn.input = unconsumedTail(conn.input, bytes, conn.client.bytesIn - conn.client.parser.consumed);
       this.touched.add(conn);
     });
   }
@@ -240,7 +248,10 @@ export class StoreObject extends DurableObject<Env> {
   private event<T>(fn: () => T): T {
     try {
       if (!this.ready) this.restoreSockets();
-      this.acks.reconcile(this.replication, (c) => this.connOf.get(c)?.ws);
+      for (const client of this.acks.reconcile(this.replication, (c) => this.connOf.get(c)?.ws)) {
+        const conn = this.connOf.get(client);
+        if (conn) this.touched.add(conn);
+      }
       this.cron();
       return fn();
     } finally {
@@ -275,7 +286,7 @@ export class StoreObject extends DurableObject<Env> {
     }
     this.toFlush.clear();
     const now = Date.now();
-    this.acks.update(this.replication.offset, now);
+    if (this.replication.peers.size > 0) this.acks.update(this.replication.offset, now);
     if (!this.job && this.datasetLoaded && this.meta.offset - this.meta.snapshotOffset > Math.max(COMPACT_MIN_BYTES, this.meta.snapshotBytes)) {
       this.startBackgroundSave();
     }
@@ -310,7 +321,8 @@ export class StoreObject extends DurableObject<Env> {
 
   /** Saves the state of connections that may have changed into their attachments (or SQLite when large). */
   private saveStates(): void {
-    const candidates = new Set([...this.touched, ...this.watching, ...this.toFlush]);
+    const candidates = new Set([...this.touched, ...this.watching]);
+    for (const conn of this.toFlush) if (conn.volatile) candidates.add(conn);
     this.touched.clear();
     for (const conn of candidates) {
       const client = conn.client;
@@ -318,6 +330,7 @@ export class StoreObject extends DurableObject<Env> {
       const state = captureClientState(conn.base, client, this.replication.peers.get(client), conn.input);
       if (state.watched.length > 0) this.watching.add(conn);
       else this.watching.delete(conn);
+      conn.volatile = state.blocked !== null || state.replica !== null;
       const text = JSON.stringify(state);
       if (text === conn.saved) continue;
       conn.saved = text;
@@ -403,9 +416,11 @@ export class StoreObject extends DurableObject<Env> {
     });
     // restoreState creates the backlog; without one the stream would not reach the log.
     this.replication.createBacklogIfNeeded();
-    if (lost) this.replication.shiftReplicationId();
-    this.persistStream();
-    this.store.writeMeta(m);
+    if (lost) {
+      this.replication.shiftReplicationId();
+      // Writes the truncated offset and the new ids.
+      this.persistStream();
+    }
     this.replication.streamObservers.push((bytes, offset) => {
       if (this.stream.length === 0) this.streamStart = offset - bytes.length;
       this.stream.push(bytes);
@@ -418,7 +433,7 @@ export class StoreObject extends DurableObject<Env> {
     this.ready = true;
     const ids = new Set<string>();
     for (const ws of this.ctx.getWebSockets()) {
-      const state = this.readState(ws);
+      const { state, external } = this.readState(ws);
       if (!state || !restorable(state)) {
         try {
           ws.close(1011, 'connection state lost');
@@ -429,6 +444,7 @@ export class StoreObject extends DurableObject<Env> {
       }
       ids.add(state.id);
       const conn = this.attach(ws, state);
+      conn.external = external;
       const client = conn.client;
       if (!client) continue;
       restoreSessionState(this.core, client, state);
@@ -441,6 +457,7 @@ export class StoreObject extends DurableObject<Env> {
         adoptReplica(this.replication, client, state.replica);
       }
       conn.saved = JSON.stringify(state);
+      conn.volatile = state.blocked !== null || state.replica !== null;
       if (state.watched.length > 0) this.watching.add(conn);
       if (needsDataset(state)) this.pendingDataRestore.push([conn, state]);
     }
@@ -455,12 +472,17 @@ export class StoreObject extends DurableObject<Env> {
     }
   }
 
-  private readState(ws: WebSocket): ClientState | null {
+  /** A socket's saved state: its attachment, or the SQLite row the attachment points to. */
+  private readState(ws: WebSocket): { state: ClientState | null; external: boolean } {
     const att = ws.deserializeAttachment() as (ClientState & { external?: boolean }) | null;
-    if (!att || typeof att.id !== 'string') return null;
-    if (!att.external) return att;
+    if (!att || typeof att.id !== 'string') return { state: null, external: false };
+    if (!att.external) return { state: att, external: false };
     const text = this.store.readClientState(att.id);
-    return text ? (JSON.parse(text) as ClientState) : null;
+    try {
+      return { state: text ? (JSON.parse(text) as ClientState) : null, external: true };
+    } catch {
+      return { state: null, external: true };
+    }
   }
 
   /** Loads the dataset (snapshot + log replay) the first time a command needs it. Throws when storage is corrupt. */
@@ -476,8 +498,10 @@ export class StoreObject extends DurableObject<Env> {
     this.datasetLoaded = true;
     this.log('notice', `DB loaded from storage: ${this.loadResult.keysLoaded} keys from the snapshot, ${this.loadResult.streamBytesReplayed} stream bytes replayed`);
     for (const [conn, state] of this.pendingDataRestore) {
-      if (conn.client && !conn.client.closed) {
-        restoreDataState(this.core, conn.client, state);
+      const client = conn.client;
+      if (client && !client.closed) {
+        restoreDataState(this.core, client, state);
+        conn.input = unconsumedTail(EMPTY, binaryToBytes(state.input), client.bytesIn - client.parser.consumed);
         this.touched.add(conn);
       }
     }
@@ -522,6 +546,7 @@ export class StoreObject extends DurableObject<Env> {
       input: EMPTY,
       saved: '',
       external: false,
+      volatile: false,
     };
     conn.socket = new EdgeSocket(ws, () => this.toFlush.add(conn));
     this.conns.set(ws, conn);
@@ -668,7 +693,6 @@ export class StoreObject extends DurableObject<Env> {
       server: [
         ['edge_store', m.name],
         ['edge_object_starts', m.starts],
-        ['edge_dataset_loaded', this.datasetLoaded ? 1 : 0],
       ],
       persistence: [
         ['rdb_bgsave_in_progress', this.job ? 1 : 0],

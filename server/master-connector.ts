@@ -37,11 +37,24 @@ export function connectToMaster(target: MasterTarget, events: MasterConnectionEv
   ws.on('close', () => close('Connection with master lost.'));
   return {
     write: (bytes) => {
-      if (!closed && ws.readyState === WebSocket.OPEN) ws.send(bytes);
+      if (closed || ws.readyState !== WebSocket.OPEN) return;
+      // An ACK alone goes as a text frame: an edge master's auto-response can then acknowledge it without
+      // waking a hibernating Durable Object. The bytes are the same RESP either way.
+      if (isLoneAck(bytes)) ws.send(Buffer.from(bytes).toString('latin1'));
+      else ws.send(bytes);
     },
     close: () => {
       closed = true;
       ws.terminate();
     },
   };
+}
+
+const ACK_PREFIX = '*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$';
+
+/** Whether `bytes` are exactly one `REPLCONF ACK <offset>` command. */
+export function isLoneAck(bytes: Uint8Array): boolean {
+  if (bytes.length < ACK_PREFIX.length + 5 || bytes.length > ACK_PREFIX.length + 30) return false;
+  for (let i = 0; i < ACK_PREFIX.length; i++) if (bytes[i] !== ACK_PREFIX.charCodeAt(i)) return false;
+  return /^\d+\r\n\d+\r\n$/.test(Buffer.from(bytes.subarray(ACK_PREFIX.length)).toString('latin1'));
 }

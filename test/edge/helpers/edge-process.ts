@@ -29,8 +29,11 @@ export interface EdgeProcess {
   output(): string;
   /** Resolves when the output (from `since`, a length of output()) matches `re`. */
   waitForOutput(re: RegExp, timeoutMs?: number, since?: number): Promise<void>;
-  /** Stops workerd (the objects' sockets drop) and starts it again on the same port and storage. */
-  restart(): Promise<void>;
+  /**
+   * Stops workerd (the objects' sockets drop) and starts it again on the same port and storage, running
+   * `whileStopped` in between.
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** Stops it for good and deletes its storage. */
   stop(): Promise<void>;
 }
@@ -94,8 +97,9 @@ export async function startEdge(opts: { secret?: string; storeConfig?: string } 
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    async restart() {
+    async restart(whileStopped) {
       await halt();
+      await whileStopped?.();
       await launch();
     },
     async stop() {
