@@ -55,6 +55,9 @@ interface HandshakeStep {
   onReply: (r: Reply) => string | null;
 }
 
+/** A replication id: 40 hex digits. */
+const REPLID = /^[0-9a-f]{40}$/i;
+
 /** Backoff for reconnects: exponential from 100 ms to 5 s, with full jitter. */
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5000;
@@ -208,13 +211,20 @@ export class ReplicaLink {
       return `Unexpected reply to PSYNC from master: -${r.message}`;
     }
     if (!(r instanceof SimpleString)) return 'Unexpected reply to PSYNC from master';
-    const [word, id, off] = r.value.split(' ');
+    const [word, id, off, ...extra] = r.value.split(' ');
     if (word === 'FULLRESYNC') {
+      // A malformed answer must never become our history: refuse it and retry.
+      if (!REPLID.test(id ?? '') || !/^\d+$/.test(off ?? '') || extra.length > 0) {
+        return `Master replied with a malformed FULLRESYNC: '${r.value.slice(0, 120)}'`;
+      }
       this.core.host.log('notice', `Full resync from master: ${id}:${off}`);
       this.beginFullSync(id, Number(off));
       return null;
     }
     if (word === 'CONTINUE') {
+      if ((id !== undefined && !REPLID.test(id)) || off !== undefined) {
+        return `Master replied with a malformed CONTINUE: '${r.value.slice(0, 120)}'`;
+      }
       this.core.host.log('notice', 'Successful partial resynchronization with master.');
       this.continuePartial(id);
       return null;
@@ -263,10 +273,11 @@ export class ReplicaLink {
   // ---------------------------------------------------------------------------------------------------------
 
   private beginFullSync(replid: string, offset: number): void {
-    this.streamDb = 0;
-    // A new history from our master: our sub-replicas must resync too, and our backlog restarts here.
+    // Our sub-replicas will need the new history too. The history itself (replid, offset, backlog, stream db)
+    // is adopted only when the snapshot is loaded: if the transfer fails, our data is still the old history
+    // and the next PSYNC must offer that, never the new id for the old data.
     this.repl.disconnectReplicas();
-    this.repl.resetHistory(offset, replid);
+    this.pendingHistory = { replid, offset };
     this.state = 'transfer';
     this.transferHeaderRead = false;
     this.loader = null;
@@ -323,6 +334,8 @@ export class ReplicaLink {
   }
 
   private pendingHeader: Uint8Array = new Uint8Array(0);
+  /** The history announced by +FULLRESYNC, adopted once its snapshot is loaded. */
+  private pendingHistory: { replid: string; offset: number } | null = null;
 
   private finishFullSync(loaded: Database[]): void {
     // Swap the complete dataset in at once: clients never see a half-loaded keyspace.
@@ -333,6 +346,11 @@ export class ReplicaLink {
     }
     this.core.touchAllWatched();
     this.loader = null;
+    const history = this.pendingHistory!;
+    this.pendingHistory = null;
+    this.repl.resetHistory(history.offset, history.replid);
+    this.streamDb = 0;
+    this.hasHistory = true;
     for (const observe of this.repl.snapshotObservers) observe(this.repl.replid, this.repl.offset);
     this.core.host.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
     this.startStreaming();
@@ -480,6 +498,7 @@ export class ReplicaLink {
     if (this.core.afterMasterCommand) this.core.afterMasterCommand = undefined;
     this.unforwarded = [];
     this.loader = null;
+    this.pendingHistory = null;
     this.pendingHeader = new Uint8Array(0);
     this.steps = [];
     if (this.core.masterLinkUp) this.downSince = this.core.now();

@@ -172,3 +172,81 @@ describe('replica semantics', () => {
     expect(r.call('INFO', 'replication')).toMatch(/master_link_status:down/);
   });
 });
+
+describe('replica link robustness', () => {
+  /** A scripted master: answers the handshake, then plays `afterPsync` with the PSYNC arguments. */
+  function scripted(afterPsync: (args: string[], send: (s: string | Uint8Array) => void, close: () => void) => void) {
+    const psyncs: string[][] = [];
+    const connector = (_t: unknown, events: { onOpen(): void; onData(b: Uint8Array): void; onClose(r: string): void }) => {
+      let closed = false;
+      const send = (s: string | Uint8Array) =>
+        queueMicrotask(() => !closed && events.onData(typeof s === 'string' ? Uint8Array.from(s, (c) => c.charCodeAt(0)) : s));
+      const close = () =>
+        queueMicrotask(() => {
+          if (closed) return;
+          closed = true;
+          events.onClose('closed by the script');
+        });
+      queueMicrotask(() => events.onOpen());
+      return {
+        write(bytes: Uint8Array) {
+          const text = String.fromCharCode(...bytes);
+          if (text.includes('PSYNC')) {
+            const args = text.split('\r\n').filter((_, i) => i % 2 === 0 && i > 0).slice(1);
+            psyncs.push(args);
+            afterPsync(args, send, close);
+          } else if (!text.includes('ACK')) {
+            for (const _ of text.matchAll(/\*\d+\r\n/g)) send('+OK\r\n');
+          }
+        },
+        close() {
+          closed = true;
+        },
+      };
+    };
+    return { connector, psyncs };
+  }
+
+  it('keeps offering its old history after a full sync whose snapshot never completed', async () => {
+    const oldId = 'b'.repeat(40);
+    const { connector, psyncs } = scripted((_args, send, close) => {
+      send(`+FULLRESYNC ${'c'.repeat(40)} 999\r\n$100\r\nREDIS0010`);
+      close();
+    });
+    const replica = createHarness({ connector });
+    replica.replication.restoreState({ replid: oldId, offset: 42 });
+    replica.client().call('SET', 'mine', 'kept');
+    replica.replication.setMaster({ kind: 'tcp', host: 'm', port: 1 });
+    for (let i = 0; i < 30 && psyncs.length < 2; i++) {
+      replica.clock.advance(6000);
+      replica.core.cron();
+      await settle();
+    }
+    expect(psyncs.length).toBeGreaterThanOrEqual(2);
+    expect(psyncs[0]).toEqual([oldId, '43']);
+    expect(psyncs[1]).toEqual([oldId, '43']);
+    expect(replica.replication.replid).toBe(oldId);
+    expect(replica.client().call('GET', 'mine')).toBe('kept');
+  });
+
+  it('refuses malformed PSYNC answers instead of adopting them', async () => {
+    const answers = [`+FULLRESYNC nothex 12\r\n`, `+FULLRESYNC ${'d'.repeat(40)} x\r\n`, `+CONTINUE short\r\n`];
+    let n = 0;
+    const { connector, psyncs } = scripted((_args, send, close) => {
+      send(answers[Math.min(n++, answers.length - 1)]);
+      close();
+    });
+    const replica = createHarness({ connector });
+    replica.replication.restoreState({ replid: 'e'.repeat(40), offset: 7 });
+    replica.replication.setMaster({ kind: 'tcp', host: 'm', port: 1 });
+    for (let i = 0; i < 40 && psyncs.length < 4; i++) {
+      replica.clock.advance(6000);
+      replica.core.cron();
+      await settle();
+    }
+    expect(psyncs.length).toBeGreaterThanOrEqual(4);
+    for (const p of psyncs) expect(p).toEqual(['e'.repeat(40), '8']);
+    expect(replica.logs.some((l) => l.includes('malformed FULLRESYNC'))).toBe(true);
+    expect(replica.logs.some((l) => l.includes('malformed CONTINUE'))).toBe(true);
+  });
+});
