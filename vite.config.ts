@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { defineConfig, type InlineConfig, type Plugin } from 'vite';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -24,7 +24,7 @@ export function sizeReport(): Plugin {
 }
 
 /** The SDK as one ESM library file (dist/sdk/redis-replica.js), idb bundled in. */
-export function sdkBuildConfig(outDir = path.join(ROOT, 'dist/sdk')): UserConfig {
+export function sdkBuildConfig(outDir = path.join(ROOT, 'dist/sdk')): InlineConfig {
   return {
     configFile: false,
     root: ROOT,
@@ -49,7 +49,7 @@ export function sdkBuildConfig(outDir = path.join(ROOT, 'dist/sdk')): UserConfig
 }
 
 /** The demo page (client/demo), served by `npm run demo` or built to dist/demo. */
-export function demoConfig(outDir = path.join(ROOT, 'dist/demo')): UserConfig {
+export function demoConfig(outDir = path.join(ROOT, 'dist/demo')): InlineConfig {
   return {
     configFile: false,
     root: path.join(ROOT, 'client/demo'),

@@ -26,7 +26,6 @@ export interface PersisterEvents {
  */
 export class Persister {
   private parts: Uint8Array[] = [];
-  private partsBytes = 0;
   /** Offset where `parts` start (meaningful when parts is not empty). */
   private partsStart = 0;
   private partsEnd = 0;
@@ -42,7 +41,7 @@ export class Persister {
   /** An error was reported and not yet cleared. */
   private errorReported = false;
   meta: StoredMeta;
-  /** Stream records written since the last snapshot and snapshot-encoding time, for the benchmark. */
+  /** Counters for tests and the benchmark: transactions, snapshots written (and the last one's ms), log bytes. */
   readonly stats = { transactions: 0, snapshots: 0, recordBytes: 0, lastSnapshotMs: 0 };
 
   constructor(
@@ -61,7 +60,6 @@ export class Persister {
     if (this.stopped || this.dropping) return;
     if (this.parts.length === 0) this.partsStart = offset - bytes.length;
     this.parts.push(bytes);
-    this.partsBytes += bytes.length;
     this.partsEnd = offset;
     this.partsReplid = this.engine.replid;
     this.partsDb = this.engine.streamDb;
@@ -80,7 +78,6 @@ export class Persister {
     // The copy is taken now, at a command boundary: the stream bytes applied before this moment are part of
     // it, so the pending ones are dropped.
     this.parts = [];
-    this.partsBytes = 0;
     this.dropping = false;
     this.snapshotDue = this.engine.image();
     this.kick();
@@ -102,9 +99,11 @@ export class Persister {
       if (this.snapshotDue) {
         const image = this.snapshotDue;
         this.snapshotDue = null;
+        const t0 = Date.now();
         const chunks = await encodeSliced(image.chunks());
         if (this.stopped) return;
         this.meta = await this.store.replaceSnapshot(this.epoch, chunks, image);
+        this.stats.lastSnapshotMs = Date.now() - t0;
         this.stats.snapshots++;
         this.stats.transactions++;
         this.recovered();
@@ -116,7 +115,6 @@ export class Persister {
       const records = batch(this.parts, MAX_RECORD);
       const next = { replid: this.partsReplid, offset: this.partsEnd, streamDb: this.partsDb };
       this.parts = [];
-      this.partsBytes = 0;
       this.meta = await this.store.append(this.epoch, from, records, next);
       this.stats.transactions++;
       for (const r of records) this.stats.recordBytes += r.length;
@@ -151,7 +149,6 @@ export class Persister {
     // a snapshot (which also replaces the log, the cheapest way back to a consistent store).
     this.dropping = true;
     this.parts = [];
-    this.partsBytes = 0;
     this.errorReported = true;
     this.events.onError(`${e.name}: ${e.message}`);
     this.scheduleRetry();
@@ -181,7 +178,6 @@ export class Persister {
   /** Forgets what is waiting to be written (it came from a history that is being discarded). */
   discardPending(): void {
     this.parts = [];
-    this.partsBytes = 0;
     this.snapshotDue = null;
   }
 

@@ -100,7 +100,6 @@ export class ReplicaEngine {
   hasHistory = false;
   private changes: ChangeSet = { all: false, keys: new Map() };
   private notifyScheduled = false;
-  private everUp = false;
 
   constructor(
     private readonly opts: {
@@ -363,18 +362,10 @@ export class ReplicaEngine {
     const link = this.replication.link;
     if (!link) return 'down';
     const s: LinkState = link.state;
-    if (s === 'connected') {
-      this.everUp = true;
-      return 'up';
-    }
+    if (s === 'connected') return 'up';
     if (s === 'transfer') return 'syncing';
     if (s === 'connect') return 'down';
     return 'connecting';
-  }
-
-  /** Whether the link was ever up in this page. */
-  get wasEverUp(): boolean {
-    return this.everUp;
   }
 
   close(): void {

@@ -33,6 +33,14 @@ interface ReplicaSchema extends DBSchema {
 }
 
 const META_KEY = 'state';
+
+/**
+ * A request inside a transaction fails when the transaction does (quota, abort); the transaction's own
+ * promise reports that, so the request's rejection is expected and handled here.
+ */
+function quiet(request: Promise<unknown>): void {
+  request.catch(() => {});
+}
 const DB_VERSION = 1;
 
 /** A store with no dataset. */
@@ -164,7 +172,7 @@ export class ReplicaStore {
     const tx = this.open().transaction('meta', 'readwrite');
     const current = (await tx.store.get(META_KEY)) ?? emptyMeta();
     const meta = { ...current, epoch: current.epoch + 1 };
-    tx.store.put(meta, META_KEY);
+    quiet(tx.store.put(meta, META_KEY));
     await tx.done;
     return { epoch: meta.epoch, meta };
   }
@@ -192,17 +200,17 @@ export class ReplicaStore {
     if (current.replid === null || current.offset !== from) {
       return abort(new StoreGapError(`stored offset ${current.offset}, append starts at ${from}`));
     }
-    let at = from;
     let bytes = 0;
+    for (const r of records) bytes += r.length;
+    if (from + bytes !== next.offset) return abort(new StoreGapError(`records end at ${from + bytes}, not at ${next.offset}`));
+    let at = from;
     const log = tx.objectStore('log');
     for (const r of records) {
-      log.put(r, at);
+      quiet(log.put(r, at));
       at += r.length;
-      bytes += r.length;
     }
-    if (at !== next.offset) return abort(new StoreGapError(`records end at ${at}, not at ${next.offset}`));
     const meta: StoredMeta = { ...current, ...next, logBytes: current.logBytes + bytes };
-    metaStore.put(meta, META_KEY);
+    quiet(metaStore.put(meta, META_KEY));
     await tx.done;
     return meta;
   }
@@ -225,11 +233,11 @@ export class ReplicaStore {
       throw new FencedError('another tab writes this replica now');
     }
     const snapshot = tx.objectStore('snapshot');
-    snapshot.clear();
-    tx.objectStore('log').clear();
+    quiet(snapshot.clear());
+    quiet(tx.objectStore('log').clear());
     let bytes = 0;
     chunks.forEach((c, i) => {
-      snapshot.put(c, i);
+      quiet(snapshot.put(c, i));
       bytes += c.length;
     });
     const meta: StoredMeta = {
@@ -243,7 +251,7 @@ export class ReplicaStore {
       logBytes: 0,
       epoch,
     };
-    metaStore.put(meta, META_KEY);
+    quiet(metaStore.put(meta, META_KEY));
     await tx.done;
     return meta;
   }

@@ -1087,6 +1087,7 @@ export class Replica {
   get debug() {
     return {
       persister: this.persister?.stats ?? null,
+      stored: this.persister ? { snapshotBytes: this.persister.meta.snapshotBytes, logBytes: this.persister.meta.logBytes } : null,
       linkConnections: this.engine.traffic.connections,
       epoch: this.epoch,
     };

@@ -1,3 +1,4 @@
+import { ackText, isLoneAck } from '../shared/replication/ack-frame.js';
 import type { MasterConnector } from '../shared/replication/replica-link.js';
 
 /** Counters of what the replication socket carried (the partial-resync cost is visible here). */
@@ -39,7 +40,10 @@ export function webSocketConnector(traffic: LinkTraffic, afterData: () => void):
     ws.onerror = () => {};
     return {
       write: (bytes) => {
-        if (!closed && ws.readyState === WebSocket.OPEN) ws.send(bytes as Uint8Array<ArrayBuffer>);
+        if (closed || ws.readyState !== WebSocket.OPEN) return;
+        // An ACK alone goes as a text frame, so an edge master can answer it without waking (PROTOCOL.md §1).
+        if (isLoneAck(bytes)) ws.send(ackText(bytes));
+        else ws.send(bytes as Uint8Array<ArrayBuffer>);
       },
       close: () => {
         closed = true;

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import WebSocket from 'ws';
+import { ackText, isLoneAck } from '../shared/replication/ack-frame.js';
 import type { MasterConnection, MasterConnectionEvents, MasterTarget } from '../shared/replication/replica-link.js';
 
 /**
@@ -40,7 +41,7 @@ export function connectToMaster(target: MasterTarget, events: MasterConnectionEv
       if (closed || ws.readyState !== WebSocket.OPEN) return;
       // An ACK alone goes as a text frame: an edge master's auto-response can then acknowledge it without
       // waking a hibernating Durable Object. The bytes are the same RESP either way.
-      if (isLoneAck(bytes)) ws.send(Buffer.from(bytes).toString('latin1'));
+      if (isLoneAck(bytes)) ws.send(ackText(bytes));
       else ws.send(bytes);
     },
     close: () => {
@@ -50,11 +51,3 @@ export function connectToMaster(target: MasterTarget, events: MasterConnectionEv
   };
 }
 
-const ACK_PREFIX = '*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$';
-
-/** Whether `bytes` are exactly one `REPLCONF ACK <offset>` command. */
-export function isLoneAck(bytes: Uint8Array): boolean {
-  if (bytes.length < ACK_PREFIX.length + 5 || bytes.length > ACK_PREFIX.length + 30) return false;
-  for (let i = 0; i < ACK_PREFIX.length; i++) if (bytes[i] !== ACK_PREFIX.charCodeAt(i)) return false;
-  return /^\d+\r\n\d+\r\n$/.test(Buffer.from(bytes.subarray(ACK_PREFIX.length)).toString('latin1'));
-}

@@ -45,3 +45,15 @@ describe('replication backlog', () => {
     expect(concat(b.readFrom(b.firstByteOffset))).toEqual([7, 8, 9, 10, 11]);
   });
 });
+
+describe('ack frames', () => {
+  it('recognizes exactly one REPLCONF ACK command', async () => {
+    const { isLoneAck } = await import('./ack-frame.js');
+    const { encodeCommand } = await import('../resp/encoder.js');
+    expect(isLoneAck(encodeCommand(['REPLCONF', 'ACK', '12345']))).toBe(true);
+    expect(isLoneAck(encodeCommand(['REPLCONF', 'ACK', 'x']))).toBe(false);
+    expect(isLoneAck(encodeCommand(['REPLCONF', 'GETACK', '*']))).toBe(false);
+    const two = [...encodeCommand(['REPLCONF', 'ACK', '1']), ...encodeCommand(['PING'])];
+    expect(isLoneAck(Uint8Array.from(two))).toBe(false);
+  });
+});
