@@ -88,3 +88,24 @@ describe('request limits', () => {
     expect(c.call('ECHO', 'still here')).toBe('still here');
   });
 });
+
+describe('output buffer limits', () => {
+  it('disconnects a subscriber that does not read once it crosses the pubsub hard limit; others are unaffected', () => {
+    const h = createHarness({ config: { 'client-output-buffer-limit': 'pubsub 4kb 2kb 60' } });
+    let buffered = 0;
+    let closed = false;
+    const slow = h.core.connect(
+      { write: (b) => (buffered += b.length), close: () => (closed = true), bufferedAmount: () => buffered },
+      { addr: '127.0.0.1:1', laddr: '127.0.0.1:2', loopback: true, kind: 'internal' },
+    )!;
+    h.core.receive(slow, new TextEncoder().encode('SUBSCRIBE news\r\n'));
+    const publisher = h.client();
+    const fast = h.client();
+    fast.call('SUBSCRIBE', 'news');
+    for (let i = 0; i < 10 && !closed; i++) publisher.call('PUBLISH', 'news', 'x'.repeat(1000));
+    expect(closed).toBe(true);
+    expect(h.core.clients.has(slow.id)).toBe(false);
+    expect(h.logs.some((l) => l.includes('closed for overcoming of output buffer limits'))).toBe(true);
+    expect(publisher.call('PUBLISH', 'news', 'after')).toBe(1);
+  });
+});
