@@ -4,8 +4,8 @@ import type { Client } from '../engine/client.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { Config, configSetError } from '../engine/config.js';
 import { processInput, replyError, resumeBlocked } from '../engine/dispatch.js';
-import type { ServerCore } from '../engine/server-core.js';
-import { MapReply, NO_REPLY, OK, VerbatimReply, type Reply } from '../resp/reply.js';
+import type { ServerCore, SnapshotPersistence } from '../engine/server-core.js';
+import { MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { commandCommand, helpReply, subcommandSyntaxError } from './command-docs.js';
 import { infoText, resetInfoPeaks } from './info.js';
 import { isWord, parseInteger } from './parse.js';
@@ -13,7 +13,7 @@ import { isWord, parseInteger } from './parse.js';
 const INVALID_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 const NO_SUCH_CLIENT = 'ERR No such client';
 const UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
-/** This server keeps its data in memory; durability comes from its replicas, not from files. */
+/** A runtime without snapshot storage (no `persistence` host) keeps its data in memory only. */
 const NO_PERSISTENCE = (cmd: string) =>
   `ERR ${cmd} is not supported: this server keeps data in memory only and does not write RDB or AOF files`;
 
@@ -573,22 +573,59 @@ const clientCommand = command({
 // The rest of the server group
 // ---------------------------------------------------------------------------------------------------------
 
+/** SHUTDOWN's options (Redis 7.0's SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]). */
+export interface ShutdownOptions {
+  save?: boolean;
+  nosave?: boolean;
+  /** Exit even when the final save fails. */
+  force?: boolean;
+}
+
 /** SHUTDOWN's options; an illegal combination is a syntax error, as in Redis. */
-function parseShutdown(argv: string[]): { save: boolean; abort: boolean } {
+function parseShutdown(argv: string[]): ShutdownOptions & { abort: boolean } {
   let save = false;
   let nosave = false;
+  let force = false;
   let abort = false;
   let other = false;
   for (const arg of argv.slice(1)) {
     if (isWord(arg, 'nosave')) nosave = true;
     else if (isWord(arg, 'save')) save = true;
-    else if (isWord(arg, 'now') || isWord(arg, 'force')) other = true;
+    else if (isWord(arg, 'now')) other = true;
+    else if (isWord(arg, 'force')) force = other = true;
     else if (isWord(arg, 'abort')) abort = true;
     else throw new CommandError(SYNTAX);
   }
   if ((abort && (save || nosave || other)) || (save && nosave)) throw new CommandError(SYNTAX);
-  return { save, abort };
+  return { save, nosave, force, abort };
 }
+
+/**
+ * The persistence half of Redis's prepareForShutdown, shared by SHUTDOWN and the runtime's signal handlers:
+ * a background save is abandoned, then the final snapshot is written when save points are configured (unless
+ * NOSAVE) or SAVE was given. Returns false when the save failed and the server must keep running (no FORCE).
+ */
+export function prepareShutdown(core: ServerCore, persistence: SnapshotPersistence, opts: ShutdownOptions): boolean {
+  const log = core.host.log.bind(core.host);
+  if (persistence.saving()) {
+    log('warning', 'There is a child saving an .rdb. Killing it!');
+    persistence.abortBackgroundSave();
+  }
+  if ((core.config.savePoints().length > 0 && !opts.nosave) || opts.save) {
+    log('notice', 'Saving the final RDB snapshot before exiting.');
+    if (!persistence.save()) {
+      if (!opts.force) {
+        log('warning', "Error trying to save the DB, can't exit.");
+        return false;
+      }
+      log('warning', 'Error trying to save the DB. Exit anyway.');
+    }
+  }
+  return true;
+}
+
+/** Redis's error for SAVE / BGSAVE while a background save runs. */
+const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 
 /** INFO, CONFIG, CLIENT, COMMAND, TIME, DEBUG, SHUTDOWN, LASTSAVE, SAVE, BGSAVE. */
 export const serverCommands: CommandSpec[] = [
@@ -621,8 +658,8 @@ export const serverCommands: CommandSpec[] = [
     group: 'server',
     flags: ['loading', 'stale', 'fast'],
     summary: 'Get the UNIX time stamp of the last successful save to disk',
-    // Nothing is ever saved: the dataset is as old as the process, which is what Redis reports before a save.
-    handler: (ctx) => Math.floor(ctx.core.startedAt / 1000),
+    // Before any save the dataset is as old as the process, which is what Redis reports too.
+    handler: (ctx) => Math.floor((ctx.core.host.persistence?.lastSave() ?? ctx.core.startedAt) / 1000),
   }),
   command({
     name: 'save',
@@ -630,8 +667,13 @@ export const serverCommands: CommandSpec[] = [
     group: 'server',
     flags: ['admin', 'noscript', 'no_multi'],
     summary: 'Synchronously save the dataset to disk',
-    handler: () => {
-      throw new CommandError(NO_PERSISTENCE('SAVE'));
+    handler: (ctx) => {
+      const persistence = ctx.core.host.persistence;
+      if (!persistence) throw new CommandError(NO_PERSISTENCE('SAVE'));
+      if (persistence.saving()) throw new CommandError(BGSAVE_IN_PROGRESS);
+      // Redis answers a failed save with a bare "-ERR"; the reason is in the log.
+      if (!persistence.save()) throw new CommandError('ERR');
+      return OK;
     },
   }),
   command({
@@ -640,9 +682,18 @@ export const serverCommands: CommandSpec[] = [
     group: 'server',
     flags: ['admin', 'noscript'],
     summary: 'Asynchronously save the dataset to disk',
-    handler: (_ctx, argv) => {
+    handler: (ctx, argv) => {
       if (argv.length > 2 || (argv.length === 2 && !isWord(argv[1], 'schedule'))) throw new CommandError(SYNTAX);
-      throw new CommandError(NO_PERSISTENCE('BGSAVE'));
+      const persistence = ctx.core.host.persistence;
+      if (!persistence) throw new CommandError(NO_PERSISTENCE('BGSAVE'));
+      if (persistence.saving()) throw new CommandError(BGSAVE_IN_PROGRESS);
+      // Inside EXEC Redis defers the save to its cron rather than starting it mid-transaction.
+      if (ctx.client.inExec) {
+        persistence.scheduleBackgroundSave();
+        return new SimpleString('Background saving scheduled');
+      }
+      if (!persistence.backgroundSave()) throw new CommandError('ERR');
+      return new SimpleString('Background saving started');
     },
   }),
   command({
@@ -652,11 +703,11 @@ export const serverCommands: CommandSpec[] = [
     flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
     summary: 'Synchronously save the dataset to disk and then shut down the server',
     handler: (ctx, argv) => {
-      const { save, abort } = parseShutdown(argv);
+      const opts = parseShutdown(argv);
       // A shutdown here is immediate, so there is never one in progress to abort.
-      if (abort) throw new CommandError('ERR No shutdown in progress.');
+      if (opts.abort) throw new CommandError('ERR No shutdown in progress.');
       const host = ctx.core.host;
-      if (save) {
+      if (opts.save && !host.persistence) {
         host.log('warning', 'Error trying to save the DB: this server does not persist data to disk. Not shutting down.');
         throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
       }
@@ -665,6 +716,9 @@ export const serverCommands: CommandSpec[] = [
         throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
       }
       host.log('warning', 'User requested shutdown...');
+      if (host.persistence && !prepareShutdown(ctx.core, host.persistence, opts)) {
+        throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
+      }
       host.shutdown();
       // Redis exits without replying: the client sees its connection close.
       return NO_REPLY;

@@ -1,7 +1,7 @@
 import { CommandError } from '../errors.js';
 
 /** How a parameter's text is read and printed. */
-type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'client-output-buffer-limit';
+type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'client-output-buffer-limit' | 'save-points' | 'filename';
 
 interface ParamSpec {
   name: string;
@@ -10,6 +10,8 @@ interface ParamSpec {
   default: string;
   /** CONFIG SET may change it at runtime. */
   mutable?: boolean;
+  /** Redis 7's PROTECTED_CONFIG: CONFIG SET refuses it (as Redis with enable-protected-configs no). */
+  protected?: boolean;
   min?: number;
   max?: number;
   values?: string[];
@@ -20,6 +22,12 @@ export interface OutputBufferLimit {
   hard: number;
   soft: number;
   softSeconds: number;
+}
+
+/** One `save` point: snapshot when at least `changes` writes happened within `seconds`. */
+export interface SavePoint {
+  seconds: number;
+  changes: number;
 }
 
 /** client-output-buffer-limit, per client class. */
@@ -49,11 +57,15 @@ const PARAMS: ParamSpec[] = [
   { name: 'loglevel', kind: 'enum', default: 'notice', mutable: true, values: ['debug', 'verbose', 'notice', 'warning', 'nothing'] },
   { name: 'logfile', kind: 'string', default: '' },
   { name: 'daemonize', kind: 'enum', default: 'no', values: ['no'] },
-  { name: 'dir', kind: 'string', default: '.', mutable: true },
-  { name: 'dbfilename', kind: 'string', default: 'dump.rdb', mutable: true },
-  // Accepted for compatibility with redis.conf files and test harnesses; this server keeps data in memory
-  // (replicas and the browser SDK are its durability), so only "no persistence" values are valid.
-  { name: 'save', kind: 'enum', default: '', mutable: true, values: [''] },
+  // Where RDB snapshots go (the Node server). Protected in Redis 7: CONFIG SET refuses them.
+  { name: 'dir', kind: 'string', default: '.', protected: true },
+  { name: 'dbfilename', kind: 'filename', default: 'dump.rdb', protected: true },
+  // Redis's save points. The default differs from Redis's "3600 1 300 100 60 10000": a server writes snapshots
+  // only when asked to, since replicas and the browser SDK are durability enough for many deployments.
+  { name: 'save', kind: 'save-points', default: '', mutable: true },
+  { name: 'stop-writes-on-bgsave-error', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'rdbcompression', kind: 'bool', default: 'yes', mutable: true },
+  // Accepted for compatibility with redis.conf files; there is no append-only file, only RDB snapshots.
   { name: 'appendonly', kind: 'enum', default: 'no', mutable: true, values: ['no'] },
   { name: 'replicaof', aliases: ['slaveof'], kind: 'string', default: '' },
   { name: 'masterauth', kind: 'string', default: '', mutable: true },
@@ -116,6 +128,24 @@ function parseOutputBufferLimits(text: string, base: OutputBufferLimits): Output
   return out;
 }
 
+/**
+ * Parses `save` as Redis's setConfigSaveOption: "" (no snapshots) or pairs of seconds (>= 1) and changes
+ * (>= 0), each a whole decimal number as strtoll reads it.
+ */
+function parseSavePoints(text: string): SavePoint[] {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  if (parts.length % 2 !== 0) throw new Error('Invalid save parameters');
+  const points: SavePoint[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    if (!/^[+-]?\d+$/.test(parts[i]) || !/^[+-]?\d+$/.test(parts[i + 1])) throw new Error('Invalid save parameters');
+    const seconds = Number(parts[i]);
+    const changes = Number(parts[i + 1]);
+    if (seconds < 1 || changes < 0) throw new Error('Invalid save parameters');
+    points.push({ seconds, changes });
+  }
+  return points;
+}
+
 function formatOutputBufferLimits(l: OutputBufferLimits): string {
   const f = (x: OutputBufferLimit) => `${x.hard} ${x.soft} ${x.softSeconds}`;
   return `normal ${f(l.normal)} slave ${f(l.replica)} pubsub ${f(l.pubsub)}`;
@@ -163,13 +193,21 @@ export class Config {
       case 'enum': {
         const t = text.toLowerCase();
         if (!p.values?.includes(t)) {
-          if (p.name === 'save' || p.name === 'appendonly') {
-            throw new Error('persistence to disk is not supported by this server (use save "" and appendonly no)');
+          if (p.name === 'appendonly') {
+            throw new Error('the append-only file is not supported by this server (use appendonly no; RDB snapshots are configured with save)');
           }
           throw new Error(`argument(s) must be one of the following: ${p.values?.join(', ')}`);
         }
         return t;
       }
+      case 'save-points':
+        return parseSavePoints(text);
+      case 'filename':
+        // Redis's isValidDBfilename: a base name, so the file stays in `dir`.
+        if (text.includes('/') || text === '.' || text === '..' || text === '') {
+          throw new Error("dbfilename can't be a path, just a filename");
+        }
+        return text;
       case 'client-output-buffer-limit':
         return parseOutputBufferLimits(
           text,
@@ -190,6 +228,8 @@ export class Config {
         return v ? 'yes' : 'no';
       case 'client-output-buffer-limit':
         return formatOutputBufferLimits(v as OutputBufferLimits);
+      case 'save-points':
+        return (v as SavePoint[]).map((sp) => `${sp.seconds} ${sp.changes}`).join(' ');
       default:
         return String(v);
     }
@@ -202,6 +242,7 @@ export class Config {
   set(name: string, text: string, startup = false): void {
     const p = BY_NAME.get(name.toLowerCase());
     if (!p) throw new Error(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
+    if (!startup && p.protected) throw new Error("can't set protected config");
     if (!startup && !p.mutable) throw new Error(`can't set immutable config`);
     this.values.set(p.name, this.parse(p, text));
     for (const l of this.listeners) l(p.name);
@@ -240,6 +281,10 @@ export class Config {
   }
   outputBufferLimits(): OutputBufferLimits {
     return this.values.get('client-output-buffer-limit') as OutputBufferLimits;
+  }
+  /** The `save` points, in the order given (empty: no automatic snapshots). */
+  savePoints(): readonly SavePoint[] {
+    return this.values.get('save') as SavePoint[];
   }
 }
 
@@ -298,17 +343,27 @@ function splitConfigArgs(line: string): string[] | null {
   return args;
 }
 
+/** Configs that a config file or command line already gave a `save` directive (later ones add points). */
+const saveLoaded = new WeakSet<Config>();
+
 /**
  * Applies parsed directives to a config. Multi-argument directives (bind, save, replicaof,
- * client-output-buffer-limit) join their arguments with spaces, as Redis stores them.
+ * client-output-buffer-limit) join their arguments with spaces, as Redis stores them. As in redis.conf,
+ * several `save` lines (in the file and on the command line, which Redis reads as one text) add up, and
+ * `save ""` clears the points given before it.
  */
 export function applyDirectives(config: Config, directives: Array<{ name: string; args: string[]; line: number }>): void {
   for (const d of directives) {
     if (!Config.has(d.name)) {
       throw new ConfigFileError(`line ${d.line}: Bad directive or wrong number of arguments: '${d.name}'`);
     }
+    let text = d.args.join(' ');
+    if (d.name === 'save') {
+      if (saveLoaded.has(config) && text.trim() !== '') text = `${config.getText('save')} ${text}`;
+      saveLoaded.add(config);
+    }
     try {
-      config.set(d.name, d.args.join(' '), true);
+      config.set(d.name, text, true);
     } catch (e) {
       throw new ConfigFileError(`line ${d.line}: '${d.name} ${d.args.join(' ')}': ${(e as Error).message}`);
     }

@@ -40,10 +40,12 @@ export function processInput(core: ServerCore, client: Client): void {
 export function lookupCommand(
   core: ServerCore,
   argv: string[],
-): { spec: CommandSpec; fullName: string } | { error: string } {
-  const name = argv[0].toLowerCase();
-  const spec = core.commands.get(name);
+): { spec: CommandSpec; fullName: string; parent: string } | { error: string } {
+  // Clients send names in upper or lower case; both are indexed, so the common cases allocate nothing.
+  let spec = core.commandIndex.get(argv[0]);
+  if (!spec) spec = core.commands.get(argv[0].toLowerCase());
   if (!spec) return { error: unknownCommand(argv[0], argv.slice(1)) };
+  const name = spec.name;
   if (spec.subcommands) {
     if (argv.length < 2) return { error: wrongArity(name) };
     const subName = argv[1].toLowerCase();
@@ -51,10 +53,10 @@ export function lookupCommand(
     if (!sub) return { error: unknownSubcommand(argv[1], name) };
     const fullName = `${name}|${subName}`;
     if ((sub.arity > 0 && argv.length !== sub.arity) || argv.length < -sub.arity) return { error: wrongArity(fullName) };
-    return { spec: sub, fullName };
+    return { spec: sub, fullName, parent: name };
   }
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return { error: wrongArity(name) };
-  return { spec, fullName: name };
+  return { spec, fullName: name, parent: name };
 }
 
 /** Replies with an error and counts it (INFO errorstats). */
@@ -96,8 +98,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     reject(core, client, found.error);
     return;
   }
-  const { spec, fullName } = found;
-  const parentName = argv[0].toLowerCase();
+  const { spec, fullName, parent: parentName } = found;
   client.lastCommand = fullName;
 
   if (!client.authenticated && !spec.flags.includes('no_auth')) {

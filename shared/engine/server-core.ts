@@ -22,6 +22,24 @@ export interface ServerHost {
   runtimeInfo?(): Record<string, Array<[string, string | number]>>;
   /** Fills `bytes` with random values (defaults to crypto.getRandomValues). */
   randomBytes?(bytes: Uint8Array): void;
+  /** Snapshots to durable storage (the Node server: RDB files); without it SAVE and BGSAVE are refused. */
+  persistence?: SnapshotPersistence;
+}
+
+/** What SAVE, BGSAVE, LASTSAVE and SHUTDOWN ask of a runtime that writes snapshots of the dataset. */
+export interface SnapshotPersistence {
+  /** SAVE: writes the dataset now, before returning; false when it failed (the runtime logs why). */
+  save(): boolean;
+  /** BGSAVE: starts writing a point-in-time copy over the next events; false when it could not start. */
+  backgroundSave(): boolean;
+  /** BGSAVE inside a transaction: start one from the periodic cycle instead (Redis's rdb_bgsave_scheduled). */
+  scheduleBackgroundSave(): void;
+  /** Whether a background save is being written. */
+  saving(): boolean;
+  /** Stops a background save and removes its temporary file (SHUTDOWN). */
+  abortBackgroundSave(): void;
+  /** When the last successful save finished, ms since the epoch (the server's start before any). */
+  lastSave(): number;
 }
 
 /** Counters reported by INFO stats. */
@@ -63,6 +81,8 @@ export class ServerCore {
   readonly config: Config;
   readonly dbs: Database[] = [];
   readonly commands = new Map<string, CommandSpec>();
+  /** The table indexed by lowercase and uppercase names, for allocation-free lookups (see lookupCommand). */
+  readonly commandIndex = new Map<string, CommandSpec>();
   readonly clients = new Map<number, Client>();
   readonly propagator = new Propagator();
   readonly stats: ServerStats = newStats();
@@ -93,22 +113,23 @@ export class ServerCore {
   /** Called when a client disconnects (replication drops replica state). */
   readonly disconnectHooks: Array<(client: Client) => void> = [];
 
-  /** Parser limits read live from the config, so CONFIG SET applies to connected clients at once, as in Redis. */
-  private readonly requestLimits = {
-    config: null as unknown as Config,
-    get protoMaxBulkLen(): number {
-      return this.config.int('proto-max-bulk-len');
-    },
-    get queryBufferLimit(): number {
-      return this.config.int('client-query-buffer-limit');
-    },
-  };
+  /** Parser limits, kept current by a config listener so CONFIG SET applies to connected clients at once. */
+  private readonly requestLimits = { protoMaxBulkLen: 0, queryBufferLimit: 0 };
 
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
     this.config = opts.config ?? new Config();
-    this.requestLimits.config = this.config;
-    for (const spec of opts.commands) this.commands.set(spec.name, spec);
+    const readLimits = () => {
+      this.requestLimits.protoMaxBulkLen = this.config.int('proto-max-bulk-len');
+      this.requestLimits.queryBufferLimit = this.config.int('client-query-buffer-limit');
+    };
+    readLimits();
+    this.config.onChange(readLimits);
+    for (const spec of opts.commands) {
+      this.commands.set(spec.name, spec);
+      this.commandIndex.set(spec.name, spec);
+      this.commandIndex.set(spec.name.toUpperCase(), spec);
+    }
     const n = this.config.int('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i));
     this.startedAt = this.host.now();

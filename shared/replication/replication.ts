@@ -108,6 +108,8 @@ export class Replication {
 
   /** Our link to our master, when we are a replica. */
   link: ReplicaLink | null = null;
+  /** min-replicas-to-write, cached: it is checked on every command. */
+  private minReplicasToWrite = 0;
   /**
    * Observers of the replication stream as it enters our history: on a master the propagated bytes, on a replica
    * the applied bytes (at command boundaries), with the offset after them. Persistence layers (the browser SDK,
@@ -127,8 +129,10 @@ export class Replication {
     core.cronTasks.push(() => this.cron());
     core.infoSections.set('replication', () => replicationInfo(core, this));
     core.infoSections.set('stats-replication', () => replicationStats(this));
+    this.minReplicasToWrite = core.config.int('min-replicas-to-write');
     core.config.onChange((name) => {
       if (name === 'repl-backlog-size') this.resizeBacklog();
+      if (name === 'min-replicas-to-write') this.minReplicasToWrite = core.config.int(name);
     });
     core.replicationOffset = () => this.offset;
     core.disconnectHooks.push((c) => this.onDisconnect(c));
@@ -527,9 +531,8 @@ export class Replication {
   }
 
   private minReplicasGuard(client: Client, spec: CommandSpec): string | null {
-    if (this.core.isReplica() || client.isMaster) return null;
-    const need = this.core.config.int('min-replicas-to-write');
-    if (need === 0 || !spec.flags.includes('write')) return null;
+    const need = this.minReplicasToWrite;
+    if (need === 0 || this.core.isReplica() || client.isMaster || !spec.flags.includes('write')) return null;
     return this.goodReplicas() < need ? NOREPLICAS : null;
   }
 

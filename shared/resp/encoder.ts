@@ -5,6 +5,7 @@ import {
   ErrorReply,
   MapReply,
   NullArray,
+  OK,
   PushReply,
   RawReply,
   SetReply,
@@ -18,11 +19,15 @@ import {
 export type ProtocolVersion = 2 | 3;
 
 const CRLF = '\r\n';
+/** The commonest reply, encoded once. */
+const OK_BYTES = new Uint8Array([43, 79, 75, 13, 10]);
 
 /** Appends the RESP encoding of `reply` for a client speaking `proto`. */
 export function writeReply(w: ByteWriter, reply: Reply, proto: ProtocolVersion): void {
   if (typeof reply === 'string') {
     writeBulk(w, reply);
+  } else if (reply === OK) {
+    w.bytes(OK_BYTES);
   } else if (typeof reply === 'number' || typeof reply === 'bigint') {
     w.ascii(`:${reply}\r\n`);
   } else if (reply === null) {
