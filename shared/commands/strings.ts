@@ -329,8 +329,17 @@ function getexHandler(ctx: CommandContext, argv: string[]): Reply {
   return value;
 }
 
+/** Integers of at most 15 digits: sums of two of them are exact in a double and far from the 64-bit limits. */
+const SMALL_INT = /^(0|-?[1-9]\d{0,14})$/;
+
 function incrDecr(ctx: CommandContext, key: string, incr: bigint): Reply {
   const current = ctx.writeString(key);
+  // The common case (counters) in plain numbers; BigInt only where 64-bit overflow is possible.
+  if (incr >= -999_999_999_999_999n && incr <= 999_999_999_999_999n && (current === undefined || SMALL_INT.test(current))) {
+    const result = (current === undefined ? 0 : Number(current)) + Number(incr);
+    ctx.setKey(key, String(result), true);
+    return result;
+  }
   let value = 0n;
   if (current !== undefined) {
     const parsed = parseInt64(current);
