@@ -477,8 +477,15 @@ export class ReplicaLink {
     // Whatever we applied is a valid history to continue from (a replica that never synced has none).
     if (this.hasHistory) this.cached = { replid: this.repl.replid, offset: this.repl.offset };
     this.state = 'connect';
-    // Full jitter over an exponentially growing window: the first retry after a working link comes within
-    // 100 ms, and a fleet of replicas losing one master spreads its reconnects instead of stampeding.
+    // The first retry after a working link is immediate (a cut link, a killed client: the master is likely
+    // there). Later ones use full jitter over an exponentially growing window, so a fleet of replicas losing
+    // one master spreads its reconnects instead of stampeding.
+    if (this.attempts === 0 && wasConnected) {
+      this.attempts++;
+      this.nextAttemptAt = this.core.now();
+      this.connect();
+      return;
+    }
     const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.attempts, 10));
     this.attempts++;
     const r = new Uint8Array(2);
