@@ -15,9 +15,17 @@ function formatAddr(ip: string | undefined, port: number | undefined): string {
   return `${host}:${port ?? 0}`;
 }
 
+/** Buffers already made for a stream chunk: the same chunk goes to every replica. */
+const wrapped = new WeakMap<Uint8Array, Buffer>();
+
 /** Wraps the core's output as a Buffer for a socket, copying only what V8 keeps on its own heap. */
 function toNodeBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
+  if (bytes.length >= 1024) {
+    let b = wrapped.get(bytes);
+    if (!b) wrapped.set(bytes, (b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)));
+    return b;
+  }
   // V8 keeps typed arrays of up to 64 bytes on its heap; anything else (including views into the core's output
   // slabs) is already off-heap and is wrapped as it is, without a copy.
   return bytes.buffer.byteLength <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
