@@ -2,6 +2,7 @@ import { ConfigFileError } from '../shared/engine/config.js';
 import { SERVER_VERSION } from '../shared/commands/connection.js';
 import { parseCommandLine } from './command-line.js';
 import { ListenError, NodeServer } from './node-server.js';
+import { RdbLoadError } from './rdb-file.js';
 
 const USAGE = `Usage: npm start -- [/path/to/redis.conf] [--directive value ...]
 Examples:
@@ -30,7 +31,16 @@ async function main(): Promise<void> {
     process.stdout.write(`Redis server v=${SERVER_VERSION} (TypeScript, node ${process.version})\n`);
     return;
   }
-  const server = new NodeServer({ config: cli.config, configFile: cli.configFile, onShutdown: () => process.exit(0) });
+  let server: NodeServer;
+  try {
+    server = new NodeServer({ config: cli.config, configFile: cli.configFile, onShutdown: () => process.exit(0) });
+  } catch (e) {
+    if (e instanceof RdbLoadError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
   try {
     await server.start();
   } catch (e) {
@@ -40,11 +50,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let signalled = false;
+  let stopping = false;
+  // As Redis: a signal shuts down like SHUTDOWN (saving when save points are configured); if that save fails
+  // the server keeps running and a later signal tries again.
   const onSignal = (sig: string) => {
-    if (signalled) return;
-    signalled = true;
+    if (stopping) return;
     server.logger.log('warning', `Received ${sig} scheduling shutdown...`);
+    if (!server.prepareShutdown()) {
+      server.logger.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+      return;
+    }
+    stopping = true;
     void server.stop().then(() => process.exit(0));
   };
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -8,9 +8,11 @@ import type { Client } from '../shared/engine/client.js';
 import type { CommandSpec } from '../shared/engine/command-spec.js';
 import { Config } from '../shared/engine/config.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
+import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server.js';
 import { connectToMaster } from './master-connector.js';
 import { createHttpApp } from './http-app.js';
 import { Logger } from './logger.js';
+import { RdbPersistence } from './rdb-persistence.js';
 import { tcpTransport, webSocketTransport } from './socket-transport.js';
 
 /** Options for a Node server: a parsed config plus where the config came from (for INFO). */
@@ -34,6 +36,8 @@ export class NodeServer {
   readonly core: ServerCore;
   readonly replication: Replication;
   readonly logger: Logger;
+  /** RDB snapshots: SAVE, BGSAVE, save points, the file loaded at startup. */
+  readonly persistence: RdbPersistence;
   private tcpServers: TcpServer[] = [];
   private httpServer: HttpServer | null = null;
   private wss: WebSocketServer | null = null;
@@ -47,9 +51,15 @@ export class NodeServer {
   httpPort = 0;
   private stopping: Promise<void> | null = null;
 
+  /**
+   * Builds the core, loading `dir/dbfilename` first when it exists (before any connection is accepted).
+   * Throws RdbLoadError, with Redis's one-line reason, when that file cannot be loaded.
+   */
   constructor(private readonly opts: NodeServerOptions) {
     const config = opts.config;
     this.logger = new Logger(() => ({ level: config.str('loglevel'), file: config.str('logfile') }));
+    const persistence = new RdbPersistence(config, (level, message) => this.logger.log(level, message));
+    this.persistence = persistence;
     const host: ServerHost = {
       now: () => Date.now(),
       log: (level, message) => this.logger.log(level, message),
@@ -58,10 +68,18 @@ export class NodeServer {
         void this.stop().then(() => this.opts.onShutdown?.());
       },
       runtimeInfo: () => this.runtimeInfo(),
+      persistence,
     };
-    const { core, replication } = createServerCore({ host, config, connector: connectToMaster, commands: opts.commands });
+    const { core, replication } = createServerCore({
+      host,
+      config,
+      connector: connectToMaster,
+      commands: opts.commands,
+      restore: (c, asReplica) => persistence.load(c, asReplica),
+    });
     this.core = core;
     this.replication = replication;
+    persistence.attach(core, replication);
     this.core.listeningPort = () => this.tcpPort || config.int('port');
   }
 
@@ -83,11 +101,21 @@ export class NodeServer {
         ['used_memory_rss', mem.rss],
         ['used_memory_peak', mem.rss],
       ],
+      persistence: this.persistence.infoFields(),
       cpu: [
         ['used_cpu_sys', (cpu.system / 1e6).toFixed(6)],
         ['used_cpu_user', (cpu.user / 1e6).toFixed(6)],
       ],
     };
+  }
+
+  /**
+   * A shutdown asked for by a signal (Redis's prepareForShutdown): the final save when save points are
+   * configured (or `save`). Returns false when that save failed: the server must keep running.
+   */
+  prepareShutdown(opts: ShutdownOptions = {}): boolean {
+    this.logger.log('warning', 'User requested shutdown...');
+    return prepareShutdown(this.core, this.persistence, opts);
   }
 
   /** Binds the TCP and HTTP ports and starts the periodic cycle. Throws ListenError on a bind failure. */
@@ -227,6 +255,7 @@ export class NodeServer {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       if (this.cronTimer) clearTimeout(this.cronTimer);
+      this.persistence.abortBackgroundSave();
       if (this.blockTimer) clearTimeout(this.blockTimer);
       for (const c of [...this.core.clients.values()]) this.core.kill(c);
       for (const s of this.sockets) s.destroy();

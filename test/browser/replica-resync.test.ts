@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { utf8ToBinary } from '../../shared/bytes.js';
@@ -26,22 +29,27 @@ async function openIn(page: Page, url: string, name: string): Promise<{ status: 
 const status = (page: Page): Promise<any> => page.evaluate(() => (window as any).r.status());
 const image = (page: Page): Promise<any> => page.evaluate(() => (window as any).image((window as any).r));
 
-describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial resync after the master returns', () => {
+describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial resync after the master returns', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   const procs: ServerProcess[] = [];
+  const dirs: string[] = [];
 
   beforeAll(async () => {
     [site, browser] = await Promise.all([serveSdk(), launchChromium()]);
-  });
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await site?.close();
     for (const p of procs) await p.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
   test('first load full-syncs; writes appear live; a reload with the master stopped reads the stored data; the master returns, more writes happen, and the next load resyncs partially, receiving about the bytes it missed', async () => {
-    const args = ['--repl-ping-replica-period', '3600'];
+    // The master persists: SIGTERM saves its dataset and replication history, which it reloads on restart.
+    const dir = mkdtempSync(path.join(tmpdir(), 'resync-master-'));
+    dirs.push(dir);
+    const args = ['--repl-ping-replica-period', '3600', '--save', '3600 1', '--dir', dir];
     const master = await startServer(args);
     procs.push(master);
     let mconn = await RespConnection.tcp(master.port);
@@ -86,21 +94,25 @@ describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial r
     expect(await image(page)).toEqual(beforeStop);
     expect(await page.evaluate(() => (window as any).r.get('live:1'))).toBe('héllo wörld');
 
-    // 4. The master returns on the same ports. This server keeps no data on disk, so it comes back empty under
-    // a new replication id: the replica (reconnecting by itself) must full-sync, and ends equal to it.
-    const back = await startServer([...args, '--port', String(master.port), '--http-port', String(master.httpPort)]);
+    // 4. The master returns on the same ports from its file: same dataset, a new replication id with the old one
+    // as replid2. The replica, reconnecting by itself, continues partially (+CONTINUE <new id>, no bytes).
+    const back = await startServer(args, { port: master.port, httpPort: master.httpPort });
     procs.push(back);
-    // startServer reports the ports it picked; the flags after them moved the server to the old ones.
     const port = master.port;
+    expect((await info(port)).master_replid2).toBe(replid);
     mconn = await RespConnection.tcp(port);
-    await writeEveryType(mconn, 20, 7);
+    expect(await readDataset(mconn)).toEqual(beforeStop);
     await page.waitForFunction((old) => {
       const s = (window as any).r.status();
       return s.link === 'up' && s.replid !== old;
     }, replid, { timeout: 15_000 });
+    const resumed = await info(port);
+    expect(resumed.sync_partial_ok).toBe('1');
+    expect(resumed.sync_full).toBe('0');
+    expect((await status(page)).replid).toBe(resumed.master_replid);
+    await writeEveryType(mconn, 20, 7);
     await page.waitForFunction(async (o) => (window as any).r.status().offset >= o, await masterOffset(port), { timeout: 10_000 });
     expect(await image(page)).toEqual(await readDataset(mconn));
-    expect((await info(port)).sync_full).toBe('1');
     await page.evaluate(() => (window as any).r.close());
 
     // 5. More writes while the page is away; the next load continues partially: only the missed stream
@@ -114,8 +126,8 @@ describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial r
     await openIn(page, url, 'resync');
     await page.waitForFunction((o) => (window as any).r.status().offset === o, target, { timeout: 15_000 });
     const after = await info(port);
-    expect(after.sync_partial_ok).toBe('1');
-    expect(after.sync_full).toBe('1');
+    expect(Number(after.sync_partial_ok)).toBe(Number(resumed.sync_partial_ok) + 1);
+    expect(after.sync_full).toBe('0');
     const st = await status(page);
     expect(st.link).toBe('up');
     expect(st.bytesReceived).toBeGreaterThanOrEqual(missed);

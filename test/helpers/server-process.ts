@@ -31,13 +31,22 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+/** How to start a server process. */
+export interface StartServerOptions {
+  configFile?: string;
+  /** Listen on this TCP port instead of a free one (a restart on the same port). */
+  port?: number;
+  /** Listen on this HTTP/WebSocket port instead of a free one. */
+  httpPort?: number;
+}
+
 /**
- * Starts `server/main.ts` in its own process on free ports with the given extra arguments and waits until it
- * logs that it is ready.
+ * Starts `server/main.ts` in its own process on free ports (or the ones given) with the given extra arguments
+ * and waits until it logs that it is ready.
  */
-export async function startServer(args: string[] = [], opts: { configFile?: string } = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const httpPort = await freePort();
+export async function startServer(args: string[] = [], opts: StartServerOptions = {}): Promise<ServerProcess> {
+  const port = opts.port ?? (await freePort());
+  const httpPort = opts.httpPort ?? (await freePort());
   const argv = [
     '--import',
     TSX,
@@ -107,4 +116,9 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Runs `server/main.ts` with `args` until it exits by itself (a startup failure): its exit code and output. */
+export function runServerToExit(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', TSX, path.join(ROOT, 'server/main.ts'), ...args], undefined, timeoutMs);
 }
