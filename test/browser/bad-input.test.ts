@@ -1,12 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromiumAvailable, launchChromium, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, launchChromium, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
 import { waitFor } from '../helpers/server-process.js';
 import { FakeMaster, cmd, eofTransfer, rdbOf } from './fake-master.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
 const ID_A = 'a'.repeat(40);
 const ID_B = 'b'.repeat(40);
@@ -31,7 +31,7 @@ async function reopen(page: Page, url: string): Promise<any> {
   return snapshot(page);
 }
 
-describe.skipIf(!enabled)('browser replica: bad input from the network', { timeout: 90_000 }, () => {
+describe('browser replica: bad input from the network', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   let fake: FakeMaster;

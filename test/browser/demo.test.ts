@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoConfig } from '../../vite.config.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, launchChromium, staticServer } from './browser-harness.js';
+import { requireChromium, launchChromium, staticServer } from './browser-harness.js';
 
-const enabled = chromiumAvailable();
+requireChromium();
 
-describe.skipIf(!enabled)('demo page', { timeout: 90_000 }, () => {
+describe('demo page', { timeout: 90_000 }, () => {
   let dir: string;
   let server: Server;
   let browser: Browser;

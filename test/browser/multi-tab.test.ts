@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readDataset } from '../helpers/dataset.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, info, launchChromium, masterOffset, openPage, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, info, launchChromium, masterOffset, openPage, serveSdk, type SdkSite } from './browser-harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
 async function open(page: Page, url: string, name: string, extra: Record<string, unknown> = {}): Promise<void> {
   await page.evaluate(
@@ -25,7 +25,7 @@ function waitStatus(page: Page, pred: string, timeout = 15_000): Promise<unknown
   return page.waitForFunction(`(() => { const s = window.r.status(); return ${pred}; })()`, undefined, { timeout, polling: 20 });
 }
 
-describe.skipIf(!enabled)('browser replica: tabs of one origin share one replica', { timeout: 90_000 }, () => {
+describe('browser replica: tabs of one origin share one replica', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   let master: ServerProcess;

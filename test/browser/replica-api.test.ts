@@ -5,11 +5,11 @@ import { binaryToUtf8, utf8ToBinary } from '../../shared/bytes.js';
 import { ErrorReply, type Reply } from '../../shared/resp/reply.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, info, launchChromium, masterOffset, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, info, launchChromium, masterOffset, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
 /** A master reply as the SDK gives it: strings decoded from UTF-8, errors as their message. */
 function text(r: Reply): unknown {
@@ -19,7 +19,7 @@ function text(r: Reply): unknown {
   return r;
 }
 
-describe.skipIf(!enabled)('browser replica: reads, writes, subscriptions, status', { timeout: 90_000 }, () => {
+describe('browser replica: reads, writes, subscriptions, status', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   let master: ServerProcess;

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readDataset, writeEveryType } from '../helpers/dataset.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, info, launchChromium, masterOffset, openPage, pipeline, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, info, launchChromium, masterOffset, openPage, pipeline, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
-describe.skipIf(!enabled)('browser replica: a disconnect longer than the backlog covers', { timeout: 90_000 }, () => {
+describe('browser replica: a disconnect longer than the backlog covers', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   let master: ServerProcess;

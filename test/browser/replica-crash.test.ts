@@ -2,17 +2,17 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, info, launchChromium, masterOffset, openPage, pipeline, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, info, launchChromium, masterOffset, openPage, pipeline, serveSdk, type SdkSite } from './browser-harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
 /** `*2\r\n$4\r\nINCR\r\n$7\r\ncounter\r\n`: every INCR of the burst adds exactly this many bytes to the stream. */
 const INCR_BYTES = 27;
 const BURST = 300_000;
 
-describe.skipIf(!enabled)('browser replica: a tab killed while applying a large stream', { timeout: 90_000 }, () => {
+describe('browser replica: a tab killed while applying a large stream', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   let master: ServerProcess;

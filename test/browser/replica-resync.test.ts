@@ -7,11 +7,11 @@ import { utf8ToBinary } from '../../shared/bytes.js';
 import { readDataset, writeEveryType } from '../helpers/dataset.js';
 import { RespConnection } from '../helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from '../helpers/server-process.js';
-import { chromiumAvailable, info, launchChromium, masterOffset, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
+import { requireChromium, info, launchChromium, masterOffset, openPage, reloadPage, serveSdk, type SdkSite } from './browser-harness.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 
 /** Opens replica `name` in the page (window.r) and returns its status, read before any network event. */
 async function openIn(page: Page, url: string, name: string): Promise<{ status: any; image: any }> {
@@ -29,7 +29,7 @@ async function openIn(page: Page, url: string, name: string): Promise<{ status: 
 const status = (page: Page): Promise<any> => page.evaluate(() => (window as any).r.status());
 const image = (page: Page): Promise<any> => page.evaluate(() => (window as any).image((window as any).r));
 
-describe.skipIf(!enabled)('browser replica: full sync, offline reload, partial resync after the master returns', { timeout: 90_000 }, () => {
+describe('browser replica: full sync, offline reload, partial resync after the master returns', { timeout: 90_000 }, () => {
   let site: SdkSite;
   let browser: Browser;
   const procs: ServerProcess[] = [];

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utf8ToBinary } from '../../shared/bytes.js';
 import { readDataset, writeEveryType } from '../helpers/dataset.js';
 import type { RespConnection } from '../helpers/resp-connection.js';
-import { chromiumAvailable, launchChromium, openPage, reloadPage, serveSdk, type SdkSite } from '../browser/browser-harness.js';
+import { requireChromium, launchChromium, openPage, reloadPage, serveSdk, type SdkSite } from '../browser/browser-harness.js';
 import { edgeClient, infoOf, must, postJson } from './helpers/edge-clients.js';
 import { startEdge, type EdgeProcess } from './helpers/edge-process.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- page.evaluate bodies run in the page, on window globals */
 
-const enabled = chromiumAvailable();
+requireChromium();
 const STORE = 'browser';
 
 /** Opens the SDK's replica of the edge store in the page (window.r). */
@@ -38,7 +38,7 @@ async function caughtUp(page: Page, c: RespConnection): Promise<void> {
   );
 }
 
-describe.skipIf(!enabled)('a browser replica (the SDK in Chromium) of the edge master', () => {
+describe('a browser replica (the SDK in Chromium) of the edge master', () => {
   let edge: EdgeProcess;
   let site: SdkSite;
   let browser: Browser;
