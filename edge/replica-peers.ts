@@ -1,7 +1,7 @@
 import { bytesToBinary } from '../shared/bytes.js';
 import type { Client } from '../shared/engine/client.js';
 import { encodeCommand } from '../shared/resp/encoder.js';
-import type { ReplicaPeer, Replication } from '../shared/replication/replication.js';
+import type { Replication } from '../shared/replication/replication.js';
 import type { ReplicaState } from './client-state.js';
 
 /**
@@ -10,27 +10,16 @@ import type { ReplicaState } from './client-state.js';
  * persisted offset had been sent to it, and the restored backlog continues from exactly there.
  */
 export function adoptReplica(replication: Replication, client: Client, state: ReplicaState): void {
-  const peer: ReplicaPeer = {
-    client,
+  replication.adoptOnlineReplica(client, {
     listeningPort: state.port,
     ipAddress: state.ip,
     capaEof: state.eof,
     capaPsync2: state.psync2,
     preSync: state.preSync,
-    state: 'online',
     ackOffset: state.ack,
     ackTime: state.ackTime,
-    transfer: null,
-    eofMark: null,
-    pending: [],
-    pendingBytes: 0,
-    sentBytes: 0,
     holdStream: state.hold,
-  };
-  client.isReplica = true;
-  client.replyOff = true;
-  replication.peers.set(client, peer);
-  replication.noReplicasSince = 0;
+  });
 }
 
 /** The exact bytes a replica sends to acknowledge `offset` (what replica-link.ts's sendAck encodes). */

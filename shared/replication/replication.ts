@@ -462,6 +462,40 @@ export class Replication {
     }
   }
 
+  /**
+   * Makes a connection an online replica again in a known state, without a handshake: for runtimes that rebuild
+   * their objects around live sockets (a Durable Object waking from hibernation). The stream up to our offset
+   * must already have been sent to it.
+   */
+  adoptOnlineReplica(
+    client: Client,
+    state: {
+      listeningPort: number;
+      ipAddress: string;
+      capaEof: boolean;
+      capaPsync2: boolean;
+      preSync: boolean;
+      ackOffset: number;
+      ackTime: number;
+      holdStream: boolean;
+    },
+  ): void {
+    this.distributeOutgoing();
+    client.isReplica = true;
+    client.replyOff = true;
+    this.peers.set(client, {
+      client,
+      ...state,
+      state: 'online',
+      transfer: null,
+      eofMark: null,
+      pending: [],
+      pendingBytes: 0,
+      sentBytes: 0,
+    });
+    this.noReplicasSince = 0;
+  }
+
   /** Disconnects every replica (promotion, new master history): they reconnect and PSYNC again. */
   disconnectReplicas(): void {
     for (const peer of [...this.peers.values()]) this.core.kill(peer.client);
