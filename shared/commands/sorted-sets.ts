@@ -72,8 +72,12 @@ function strtod(s: string): Strtod | undefined {
   return undefined;
 }
 
+const PLAIN_DECIMAL = /^-?\d{1,15}(\.\d{1,15})?$/;
+
 /** Redis's string2d (ZADD scores, ZINCRBY increments, WEIGHTS): strict, no spaces, no overflow, no NaN. */
 function parseDouble(s: string, error = NOT_FLOAT): number {
+  // Plain decimals (nearly every score) convert exactly as strtod would; the full rules handle the rest.
+  if (PLAIN_DECIMAL.test(s)) return Number(s);
   if (s.length === 0 || C_SPACE.test(s[0]) || s.includes('\0')) throw new CommandError(error);
   const r = strtod(s);
   if (!r || r.erange || Number.isNaN(r.value)) throw new CommandError(error);

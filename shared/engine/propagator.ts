@@ -57,8 +57,12 @@ export class Propagator {
   flush(): boolean {
     const ops = this.pending;
     if (ops.length === 0) return false;
+    if (this.listeners.length === 0) {
+      // Nobody replicates from us: drop the ops without allocating (the common case on a lone master).
+      ops.length = 0;
+      return false;
+    }
     this.pending = [];
-    if (this.listeners.length === 0) return false;
     const commands: string[][] = [];
     const emit = (db: number, argv: string[]) => {
       if (db !== this.selectedDb) {
