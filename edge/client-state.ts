@@ -152,7 +152,7 @@ export function restoreSessionState(core: ServerCore, client: Client, state: Cli
     for (const argv of state.multi.queue) {
       const found = lookupCommand(core, argv);
       if ('error' in found) aborted = true;
-      else queue.push({ spec: found.spec, argv });
+      else queue.push({ spec: found.spec, argv, fullName: found.fullName });
     }
     client.multi = { queue, aborted };
   }

@@ -41,7 +41,7 @@ export interface BlockedState {
 
 /** A MULTI in progress: the queued commands and whether an error while queueing dooms EXEC. */
 export interface MultiState {
-  queue: Array<{ spec: CommandSpec; argv: string[] }>;
+  queue: Array<{ spec: CommandSpec; argv: string[]; fullName: string }>;
   aborted: boolean;
 }
 

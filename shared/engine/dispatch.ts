@@ -143,7 +143,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
       reject(core, client, 'ERR Command not allowed inside a transaction', fullName);
       return;
     }
-    client.multi.queue.push({ spec, argv });
+    client.multi.queue.push({ spec, argv, fullName });
     client.reply(QUEUED);
     return;
   }
@@ -243,8 +243,7 @@ export function execTransaction(core: ServerCore, client: Client): Reply {
   const replies: Reply[] = [];
   client.inExec = true;
   try {
-    for (const { spec, argv } of multi.queue) {
-      const fullName = spec.subcommands ? argv[0].toLowerCase() : lookupName(core, argv);
+    for (const { spec, argv, fullName } of multi.queue) {
       const r = call(core, client, spec, argv, fullName);
       replies.push(r as Reply);
     }
@@ -253,12 +252,6 @@ export function execTransaction(core: ServerCore, client: Client): Reply {
   }
   return replies;
 }
-
-function lookupName(core: ServerCore, argv: string[]): string {
-  const found = lookupCommand(core, argv);
-  return 'error' in found ? argv[0].toLowerCase() : found.fullName;
-}
-
 
 function timeoutReplyOf(r: Reply | (() => Reply)): Reply {
   return typeof r === 'function' ? r() : r;
