@@ -467,33 +467,53 @@ export class SortedSet {
 
   private firstInScoreRange(r: ScoreRange): Located | null {
     if (!this.scoreRangeNonEmpty(r)) return null;
+    return this.firstInRange(
+      (n) => scoreGteMin(n.score, r),
+      (n) => scoreLteMax(n.score, r),
+    );
+  }
+
+  private lastInScoreRange(r: ScoreRange): Located | null {
+    if (!this.scoreRangeNonEmpty(r)) return null;
+    return this.lastInRange(
+      (n) => scoreGteMin(n.score, r),
+      (n) => scoreLteMax(n.score, r),
+    );
+  }
+
+  /**
+   * The first node at or above a range's minimum, if it is also within its maximum (Redis's zslNthInRange
+   * family): one descent of the skiplist, counting the rank on the way. Score and lex ranges differ only in
+   * the two bound tests.
+   */
+  private firstInRange(gteMin: (n: ZNode) => boolean, lteMax: (n: ZNode) => boolean): Located | null {
     let rank = 0;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i];
-      while (next && !scoreGteMin(next.score, r)) {
+      while (next && !gteMin(next)) {
         rank += x.span[i];
         x = next;
         next = x.forward[i];
       }
     }
     const node = x.forward[0];
-    return node && scoreLteMax(node.score, r) ? { node, rank: rank + 1 } : null;
+    return node && lteMax(node) ? { node, rank: rank + 1 } : null;
   }
 
-  private lastInScoreRange(r: ScoreRange): Located | null {
-    if (!this.scoreRangeNonEmpty(r)) return null;
+  /** The last node within a range's maximum, if it is also at or above its minimum. */
+  private lastInRange(gteMin: (n: ZNode) => boolean, lteMax: (n: ZNode) => boolean): Located | null {
     let rank = 0;
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       let next = x.forward[i];
-      while (next && scoreLteMax(next.score, r)) {
+      while (next && lteMax(next)) {
         rank += x.span[i];
         x = next;
         next = x.forward[i];
       }
     }
-    return x !== this.header && scoreGteMin(x.score, r) ? { node: x, rank } : null;
+    return x !== this.header && gteMin(x) ? { node: x, rank } : null;
   }
 
   private lexRangeNonEmpty(r: LexRange): boolean {
@@ -507,32 +527,17 @@ export class SortedSet {
 
   private firstInLexRange(r: LexRange): Located | null {
     if (!this.lexRangeNonEmpty(r)) return null;
-    let rank = 0;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i];
-      while (next && !lexGteMin(next.member, r)) {
-        rank += x.span[i];
-        x = next;
-        next = x.forward[i];
-      }
-    }
-    const node = x.forward[0];
-    return node && lexLteMax(node.member, r) ? { node, rank: rank + 1 } : null;
+    return this.firstInRange(
+      (n) => lexGteMin(n.member, r),
+      (n) => lexLteMax(n.member, r),
+    );
   }
 
   private lastInLexRange(r: LexRange): Located | null {
     if (!this.lexRangeNonEmpty(r)) return null;
-    let rank = 0;
-    let x = this.header;
-    for (let i = this.level - 1; i >= 0; i--) {
-      let next = x.forward[i];
-      while (next && lexLteMax(next.member, r)) {
-        rank += x.span[i];
-        x = next;
-        next = x.forward[i];
-      }
-    }
-    return x !== this.header && lexGteMin(x.member, r) ? { node: x, rank } : null;
+    return this.lastInRange(
+      (n) => lexGteMin(n.member, r),
+      (n) => lexLteMax(n.member, r),
+    );
   }
 }
