@@ -196,8 +196,10 @@ export async function startOurServer(extra: string[] = []): Promise<ServerHandle
   const port = await freePort();
   const httpPort = await freePort();
   const dir = tempDir('bench-ours-');
+  // BENCH_OURS_NODE_FLAGS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof') profiles our server inside a benchmark run.
+  const nodeFlags = (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [
-    '--import', TSX, path.join(ROOT, 'server/main.ts'),
+    ...nodeFlags, '--import', TSX, path.join(ROOT, 'server/main.ts'),
     '--port', String(port), '--http-port', String(httpPort), '--bind', '127.0.0.1',
     '--save', '', '--appendonly', 'no', '--dir', dir, ...extra,
   ];

@@ -31,17 +31,67 @@ function toNodeBuffer(bytes: Uint8Array): Buffer {
   return bytes.buffer.byteLength <= 64 ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** The core's Transport over a TCP socket. */
+/** A socket's output queued during this turn of the event loop, in order. */
+interface PendingOutput {
+  socket: Socket;
+  parts: Uint8Array[];
+  bytes: number;
+}
+
+/** Sockets with queued output, flushed together once this turn's input has all been handled. */
+const pendingOutputs: PendingOutput[] = [];
+let flushScheduled = false;
+
+function flushOutput(p: PendingOutput): void {
+  const parts = p.parts;
+  if (parts.length === 0) return;
+  p.parts = [];
+  p.bytes = 0;
+  const socket = p.socket;
+  // A socket already torn down cannot send; writing would only raise an error for output nobody can receive.
+  if (socket.destroyed || socket.writableEnded) return;
+  if (parts.length === 1) {
+    socket.write(toNodeBuffer(parts[0]));
+    return;
+  }
+  // One writev for the lot instead of a syscall per part.
+  socket.cork();
+  for (const b of parts) socket.write(toNodeBuffer(b));
+  socket.uncork();
+}
+
+function flushAllOutputs(): void {
+  flushScheduled = false;
+  for (let i = 0; i < pendingOutputs.length; i++) flushOutput(pendingOutputs[i]);
+  pendingOutputs.length = 0;
+}
+
+/**
+ * The core's Transport over a TCP socket. Writes are queued and sent from a setImmediate, i.e. after every
+ * socket readable in this turn of the event loop has been read and answered, like Redis's beforeSleep write
+ * pass. Writing inside each read callback instead wakes the peer once per socket, in between our reads:
+ * measured under `redis-benchmark -P 16 -c 50`, that doubled the kernel time per syscall and cost ~20-40% of
+ * pipelined throughput.
+ */
 export function tcpTransport(socket: Socket): { transport: Transport; info: ConnectionInfo } {
+  const pending: PendingOutput = { socket, parts: [], bytes: 0 };
   return {
     transport: {
       write: (bytes) => {
-        socket.write(toNodeBuffer(bytes));
+        if (pending.parts.length === 0) pendingOutputs.push(pending);
+        pending.parts.push(bytes);
+        pending.bytes += bytes.length;
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flushAllOutputs);
+        }
       },
       close: () => {
+        // The queued replies (QUIT's +OK, a protocol error) go before the FIN.
+        flushOutput(pending);
         socket.end();
       },
-      bufferedAmount: () => socket.writableLength,
+      bufferedAmount: () => pending.bytes + socket.writableLength,
     },
     info: {
       addr: formatAddr(socket.remoteAddress, socket.remotePort),

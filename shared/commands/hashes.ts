@@ -181,8 +181,10 @@ function hsetHandler(ctx: CommandContext, argv: string[]): Reply {
   const hash = ctx.hashForWrite(key);
   let created = 0;
   for (let i = 2; i < argv.length; i += 2) {
-    if (!hash.has(argv[i])) created++;
+    // One lookup per field: the size grows exactly when the field is new.
+    const size = hash.size;
     hash.set(argv[i], argv[i + 1]);
+    if (hash.size > size) created++;
   }
   // Redis counts every pair as a change, even one that rewrote the same value, so HSET always propagates.
   ctx.modified(key, (argv.length - 2) / 2);

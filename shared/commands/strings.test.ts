@@ -477,6 +477,18 @@ describe('INCR, DECR, INCRBY, DECRBY', () => {
     expect(c.call('DECRBY', 'n', '-9223372036854775808')).toEqual(new ErrorReply('ERR decrement would overflow'));
   });
 
+  it('stay exact across the 15/16-digit boundary between plain-number and 64-bit arithmetic', () => {
+    const { c } = setup();
+    c.call('SET', 'n', '999999999999999');
+    expect(c.call('INCR', 'n')).toBe(1000000000000000);
+    expect(c.call('INCRBY', 'n', '8999999999999999')).toBe(9999999999999999n);
+    expect(c.call('GET', 'n')).toBe('9999999999999999');
+    c.call('SET', 'm', '-999999999999999');
+    expect(c.call('DECR', 'm')).toBe(-1000000000000000);
+    expect(c.call('DECRBY', 'm', '999999999999999')).toBe(-1999999999999999);
+    expect(c.call('GET', 'm')).toBe('-1999999999999999');
+  });
+
   it('reject values and increments that are not strict integers', () => {
     const { c } = setup();
     for (const v of ['abc', '1.0', ' 1', '+1', '-0', '01', '9223372036854775808', '']) {

@@ -329,14 +329,33 @@ function getexHandler(ctx: CommandContext, argv: string[]): Reply {
   return value;
 }
 
-/** Integers of at most 15 digits: sums of two of them are exact in a double and far from the 64-bit limits. */
-const SMALL_INT = /^(0|-?[1-9]\d{0,14})$/;
+/**
+ * Whether `s` is an integer of at most 15 digits as string2ll spells them (no '+', no leading zeros, no "-0"):
+ * sums of two of them are exact in a double and far from the 64-bit limits. A loop rather than a regex: INCR
+ * runs this on every call.
+ */
+function isSmallInt(s: string): boolean {
+  const len = s.length;
+  const i0 = len > 0 && s.charCodeAt(0) === 45 /* '-' */ ? 1 : 0;
+  if (len - i0 < 1 || len - i0 > 15) return false;
+  const first = s.charCodeAt(i0);
+  if (first === 48 /* '0' */) return len === 1;
+  if (first < 49 || first > 57) return false;
+  for (let i = i0 + 1; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
-function incrDecr(ctx: CommandContext, key: string, incr: bigint): Reply {
+/** INCR, DECR, INCRBY, DECRBY. A number `incr` is a small one (INCR/DECR's ±1): no BigInt work for it. */
+function incrDecr(ctx: CommandContext, key: string, incr: bigint | number): Reply {
   const current = ctx.writeString(key);
   // The common case (counters) in plain numbers; BigInt only where 64-bit overflow is possible.
-  if (incr >= -999_999_999_999_999n && incr <= 999_999_999_999_999n && (current === undefined || SMALL_INT.test(current))) {
-    const result = (current === undefined ? 0 : Number(current)) + Number(incr);
+  const small =
+    typeof incr === 'number' ? incr : incr >= -999_999_999_999_999n && incr <= 999_999_999_999_999n ? Number(incr) : undefined;
+  if (small !== undefined && (current === undefined || isSmallInt(current))) {
+    const result = (current === undefined ? 0 : Number(current)) + small;
     ctx.setKey(key, String(result), true);
     return result;
   }
@@ -346,7 +365,7 @@ function incrDecr(ctx: CommandContext, key: string, incr: bigint): Reply {
     if (parsed === null) throw new CommandError(NOT_INTEGER);
     value = parsed;
   }
-  const result = value + incr;
+  const result = value + BigInt(incr);
   if (result > LLONG_MAX || result < LLONG_MIN) throw new CommandError(OVERFLOW);
   ctx.setKey(key, result.toString(), true);
   return int64Reply(result);
@@ -678,7 +697,7 @@ const ownCommands: CommandSpec[] = [
     flags: ['write', 'denyoom', 'fast'],
     ...KEY1,
     summary: 'Increment the integer value of a key by one',
-    handler: (ctx, argv) => incrDecr(ctx, argv[1], 1n),
+    handler: (ctx, argv) => incrDecr(ctx, argv[1], 1),
   }),
   command({
     name: 'decr',
@@ -687,7 +706,7 @@ const ownCommands: CommandSpec[] = [
     flags: ['write', 'denyoom', 'fast'],
     ...KEY1,
     summary: 'Decrement the integer value of a key by one',
-    handler: (ctx, argv) => incrDecr(ctx, argv[1], -1n),
+    handler: (ctx, argv) => incrDecr(ctx, argv[1], -1),
   }),
   command({
     name: 'incrby',

@@ -53,6 +53,8 @@ export class CommandContext {
    * master's own link sees every key, as in Redis's expireIfNeeded.
    */
   expireIfNeeded(db: Database, key: string): boolean {
+    // As Redis's getExpire: no lookup (nor hashing of the key) while nothing in the db has a TTL.
+    if (db.expires.size === 0) return false;
     const when = db.expires.get(key);
     // As Redis's keyIsExpired: expired once now has passed the expiry time.
     if (when === undefined || when >= this.now) return false;
@@ -159,7 +161,7 @@ export class CommandContext {
    */
   setKey(key: string, value: RedisValue, keepTtl = false, db: Database = this.db): void {
     db.dict.set(key, value);
-    if (!keepTtl) db.expires.delete(key);
+    if (!keepTtl && db.expires.size > 0) db.expires.delete(key);
     this.modified(key, 1, db);
   }
 

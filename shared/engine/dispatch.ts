@@ -88,24 +88,55 @@ function commandStats(core: ServerCore, name: string) {
 }
 
 /**
+ * The last name looked up and its spec: pipelines repeat one command, and comparing the name (the parser
+ * reuses the same string for a repeated name) is cheaper than hashing into the table of ~500 names.
+ */
+const lastLookup: { name: string; index: Map<string, CommandSpec> | null; spec: CommandSpec | undefined } = {
+  name: '',
+  index: null,
+  spec: undefined,
+};
+
+/**
  * Redis's processCommand: checks a command (known, arity, auth, read-only replica, subscriber mode, stale
  * data, transactions) then runs it, replies, and propagates what it changed.
  */
 export function processCommand(core: ServerCore, client: Client, argv: string[]): void {
   core.queueWrite(client);
-  const found = lookupCommand(core, argv);
-  if ('error' in found) {
-    reject(core, client, found.error);
-    return;
+  let spec: CommandSpec;
+  let fullName: string;
+  let parentName: string;
+  // The common case, a top-level command of the right arity, without lookupCommand's result object.
+  let direct: CommandSpec | undefined;
+  if (argv[0] === lastLookup.name && core.commandIndex === lastLookup.index) {
+    direct = lastLookup.spec;
+  } else {
+    direct = core.commandIndex.get(argv[0]);
+    lastLookup.name = argv[0];
+    lastLookup.index = core.commandIndex;
+    lastLookup.spec = direct;
   }
-  const { spec, fullName, parent: parentName } = found;
+  if (
+    direct !== undefined &&
+    direct.subcommands === undefined &&
+    (direct.arity > 0 ? argv.length === direct.arity : argv.length >= -direct.arity)
+  ) {
+    spec = direct;
+    fullName = parentName = direct.name;
+  } else {
+    const found = lookupCommand(core, argv);
+    if ('error' in found) {
+      reject(core, client, found.error);
+      return;
+    }
+    ({ spec, fullName, parent: parentName } = found);
+  }
   client.lastCommand = fullName;
 
   if (!client.authenticated && !spec.flags.includes('no_auth')) {
     reject(core, client, NOAUTH, fullName);
     return;
   }
-  const isWrite = spec.flags.includes('write');
   if (!client.isMaster) {
     for (const guard of core.writeGuards) {
       const err = guard(client, spec);
@@ -114,7 +145,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
         return;
       }
     }
-    if (isWrite && core.isReplica() && core.config.bool('replica-read-only')) {
+    if (core.isReplica() && spec.flags.includes('write') && core.config.bool('replica-read-only')) {
       reject(core, client, READONLY, fullName);
       return;
     }
@@ -196,8 +227,8 @@ export function call(core: ServerCore, client: Client, spec: CommandSpec, argv: 
   // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
   // on a writable replica never leave it: only a master's own executions propagate.
   if (ctx.dirty > 0 && !client.isMaster && !core.isReplica()) {
-    const ops = ctx.propagateAs === undefined ? [argv] : (ctx.propagateAs ?? []);
-    for (const op of ops) core.propagator.add(client.db, op);
+    if (ctx.propagateAs === undefined) core.propagator.add(client.db, argv);
+    else if (ctx.propagateAs !== null) for (const op of ctx.propagateAs) core.propagator.add(client.db, op);
   }
   return result;
 }

@@ -103,6 +103,11 @@ export class Replication {
   private outgoingBytes = 0;
   /** Replicas receiving a snapshot: the only ones the flush hook has work for. */
   private readonly transferring = new Set<ReplicaPeer>();
+  /**
+   * Replicas not taking the live stream (receiving a snapshot, or holding it until their first ACK): they queue
+   * it per replica. Kept apart so feeding a command costs nothing per online replica.
+   */
+  private readonly held = new Set<ReplicaPeer>();
   private readonly feedListener = (bytes: Uint8Array) => this.feed(bytes);
   private listening = false;
 
@@ -171,16 +176,11 @@ export class Replication {
     this.backlog.append(bytes);
     this.offset = this.backlog.offset;
     for (const observe of this.streamObservers) observe(bytes, this.offset);
-    let online = false;
-    for (const peer of this.peers.values()) {
-      if (peer.state === 'online' && !peer.holdStream) {
-        online = true;
-      } else {
-        peer.pending.push(bytes);
-        peer.pendingBytes += bytes.length;
-      }
+    for (const peer of this.held) {
+      peer.pending.push(bytes);
+      peer.pendingBytes += bytes.length;
     }
-    if (online) {
+    if (this.peers.size > this.held.size) {
       this.outgoing.push(bytes);
       this.outgoingBytes += bytes.length;
     }
@@ -290,6 +290,7 @@ export class Replication {
     if (peer.holdStream) {
       this.distributeOutgoing();
       peer.holdStream = false;
+      this.held.delete(peer);
       this.releasePending(peer);
     }
     // Clients in WAIT may now have enough acknowledgements.
@@ -362,6 +363,7 @@ export class Replication {
     peer.state = 'online';
     peer.ackOffset = from - 1;
     this.peers.set(client, peer);
+    this.held.delete(peer);
     this.noReplicasSince = 0;
     this.core.queueWrite(client);
     this.core.host.log(
@@ -397,6 +399,7 @@ export class Replication {
     peer.state = 'send_bulk';
     peer.ackOffset = 0;
     this.peers.set(client, peer);
+    this.held.add(peer);
     this.transferring.add(peer);
     client.wantsWritable = true;
     this.noReplicasSince = 0;
@@ -436,8 +439,12 @@ export class Replication {
     peer.transfer = null;
     peer.state = 'online';
     peer.ackTime = this.core.now();
-    if (peer.eofMark) peer.holdStream = true;
-    else this.releasePending(peer);
+    if (peer.eofMark) {
+      peer.holdStream = true;
+    } else {
+      this.held.delete(peer);
+      this.releasePending(peer);
+    }
     this.core.host.log('notice', `Synchronization with replica ${client.info.addr} succeeded (${peer.sentBytes} snapshot bytes)`);
   }
 
@@ -455,7 +462,10 @@ export class Replication {
   private onDisconnect(client: Client): void {
     this.handshakes.delete(client);
     const peer = this.peers.get(client);
-    if (peer) this.transferring.delete(peer);
+    if (peer) {
+      this.transferring.delete(peer);
+      this.held.delete(peer);
+    }
     if (this.peers.delete(client)) {
       this.core.host.log('notice', `Connection with replica ${client.info.addr} lost.`);
       if (this.peers.size === 0) this.noReplicasSince = this.core.now();
@@ -483,7 +493,7 @@ export class Replication {
     this.distributeOutgoing();
     client.isReplica = true;
     client.replyOff = true;
-    this.peers.set(client, {
+    const peer: ReplicaPeer = {
       client,
       ...state,
       state: 'online',
@@ -492,7 +502,9 @@ export class Replication {
       pending: [],
       pendingBytes: 0,
       sentBytes: 0,
-    });
+    };
+    this.peers.set(client, peer);
+    if (peer.holdStream) this.held.add(peer);
     this.noReplicasSince = 0;
   }
 

@@ -28,12 +28,18 @@ export function writeReply(w: ByteWriter, reply: Reply, proto: ProtocolVersion):
     writeBulk(w, reply);
   } else if (reply === OK) {
     w.bytes(OK_BYTES);
-  } else if (typeof reply === 'number' || typeof reply === 'bigint') {
+  } else if (typeof reply === 'number') {
+    w.byte(58); // ':'
+    w.decimal(reply);
+    w.crlf();
+  } else if (typeof reply === 'bigint') {
     w.ascii(`:${reply}\r\n`);
   } else if (reply === null) {
     w.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
   } else if (Array.isArray(reply)) {
-    w.ascii(`*${reply.length}\r\n`);
+    w.byte(42); // '*'
+    w.decimal(reply.length);
+    w.crlf();
     for (const item of reply) writeReply(w, item, proto);
   } else if (reply instanceof SimpleString) {
     w.ascii('+');
@@ -81,9 +87,11 @@ export function writeReply(w: ByteWriter, reply: Reply, proto: ProtocolVersion):
 }
 
 function writeBulk(w: ByteWriter, s: string): void {
-  w.ascii(`$${s.length}\r\n`);
+  w.byte(36); // '$'
+  w.decimal(s.length);
+  w.crlf();
   w.binary(s);
-  w.ascii(CRLF);
+  w.crlf();
 }
 
 /** Appends a command (an array of bulk strings), the form in which commands travel and are propagated. */

@@ -105,6 +105,10 @@ export class RequestParser {
         if (cmd.length === 0) continue;
         return cmd;
       }
+      if (this.multibulkLen === 0) {
+        const whole = this.parseWholeMultibulk();
+        if (whole !== undefined) return whole;
+      }
       const cmd = this.parseMultibulk();
       if (cmd === null) return null;
       if (cmd.length === 0) continue;
@@ -141,6 +145,72 @@ export class RequestParser {
   /** Parses a decimal line starting after `start` up to the CR at `cr`, as Redis's string2ll. */
   private parseLineNumber(start: number, cr: number): number | null {
     return parseStrictInteger(this.buf, start, cr);
+  }
+
+  /**
+   * The pipelined fast path: a multibulk command that is wholly in the buffer and within every limit, parsed
+   * with locals and committed once. Returns undefined, with no state touched, for anything else (partial
+   * input, malformed or oversized lengths, empty arrays): parseMultibulk then handles it, errors included, so
+   * the two paths cannot disagree on what is accepted.
+   */
+  private parseWholeMultibulk(): string[] | undefined {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos + 1; // after '*'
+    let n = 0;
+    // Counts start with 1-9: "0", "-1" and leading zeros are the general path's (empty commands, errors).
+    let c = p < end ? buf[p] : 0;
+    if (c < 49 || c > 57) return undefined;
+    for (; p < end && (c = buf[p]) !== CR; p++) {
+      if (c < 48 || c > 57 || n > 214748364) return undefined;
+      n = n * 10 + (c - 48);
+    }
+    if (p + 1 >= end || n > 2147483647 || (!this.authenticated && n > 10)) return undefined;
+    p += 2;
+    let maxBulk = this.fromMaster ? Infinity : this.limits.protoMaxBulkLen;
+    if (!this.authenticated) maxBulk = Math.min(maxBulk, 16384);
+    // Sized up front when small: an array grown by push reserves room for 17 arguments, several times the
+    // garbage of a typical command. Large counts grow as they go: the data may not all be here.
+    const argv: string[] = n <= 64 ? new Array<string>(n) : [];
+    for (let i = 0; i < n; i++) {
+      if (p >= end || buf[p] !== 36 /* '$' */) return undefined;
+      p++;
+      let len = 0;
+      c = p < end ? buf[p] : 0;
+      if (c === 48 /* '0' */) {
+        p++;
+        if (p >= end || buf[p] !== CR) return undefined;
+      } else {
+        if (c < 49 || c > 57) return undefined;
+        for (; p < end && (c = buf[p]) !== CR; p++) {
+          if (c < 48 || c > 57 || len > 214748364) return undefined;
+          len = len * 10 + (c - 48);
+        }
+      }
+      // As in the general path, the bytes after the CR and after the data are skipped, not checked.
+      if (p + 1 >= end || len > maxBulk) return undefined;
+      const start = p + 2;
+      if (end - start < len + 2) return undefined;
+      argv[i] = i === 0 ? this.commandName(start, start + len) : bytesToBinary(buf, start, start + len);
+      p = start + len + 2;
+    }
+    this.consumed += p - this.pos;
+    this.pos = p;
+    return argv;
+  }
+
+  /** The last command name decoded: a pipeline repeats it, and reusing the string skips decoding and hashing. */
+  private lastName = '';
+
+  private commandName(start: number, end: number): string {
+    const name = this.lastName;
+    const buf = this.buf;
+    if (name.length === end - start) {
+      let i = 0;
+      while (i < name.length && name.charCodeAt(i) === buf[start + i]) i++;
+      if (i === name.length) return name;
+    }
+    return (this.lastName = bytesToBinary(buf, start, end));
   }
 
   private parseMultibulk(): string[] | null {

@@ -92,6 +92,13 @@ describe('request parser', () => {
       ['x'.repeat(64 * 1024 + 1), 'ERR Protocol error: too big inline request', {}],
       ['*' + '1'.repeat(64 * 1024 + 1), 'ERR Protocol error: too big mbulk count string', {}],
     ];
+    // The same limits with the whole command present (the pipelined fast path must refuse it too).
+    cases.push(
+      ['*11\r\n' + '$1\r\nx\r\n'.repeat(11), 'ERR Protocol error: unauthenticated multibulk length', { auth: false }],
+      ['*1\r\n$16385\r\n' + 'x'.repeat(16385) + '\r\n', 'ERR Protocol error: unauthenticated bulk length', { auth: false }],
+      ['*2\r\n$3\r\nGET\r\n$01\r\nk\r\n', 'ERR Protocol error: invalid bulk length', {}],
+      ['*01\r\n$4\r\nPING\r\n', 'ERR Protocol error: invalid multibulk length', {}],
+    );
     for (const [input, message, opts] of cases) {
       const p = new RequestParser();
       if (opts.auth === false) p.authenticated = false;
@@ -104,6 +111,14 @@ describe('request parser', () => {
     const p = new RequestParser({ protoMaxBulkLen: 10, queryBufferLimit: 1 << 20 });
     p.push(binaryToBytes('*1\r\n$11\r\n'));
     expect(() => p.next()).toThrow('ERR Protocol error: invalid bulk length');
+    const whole = new RequestParser({ protoMaxBulkLen: 10, queryBufferLimit: 1 << 20 });
+    whole.push(binaryToBytes('*1\r\n$11\r\nhello world\r\n'));
+    expect(() => whole.next()).toThrow('ERR Protocol error: invalid bulk length');
+    // Our master's stream is exempt, as in Redis.
+    const master = new RequestParser({ protoMaxBulkLen: 10, queryBufferLimit: 1 << 20 });
+    master.fromMaster = true;
+    master.push(binaryToBytes('*1\r\n$11\r\nhello world\r\n'));
+    expect(master.next()).toEqual(['hello world']);
     const q = new RequestParser({ protoMaxBulkLen: 1 << 30, queryBufferLimit: 100 });
     q.push(binaryToBytes('*1\r\n$500\r\n'));
     expect(q.next()).toBeNull();
