@@ -217,6 +217,7 @@ export class NodeServer {
       () => {
         if (client?.wantsWritable) this.core.notifyWritable(client);
       },
+      () => client?.wantsWritable === true,
     );
     client = this.core.connect(transport, info);
     if (!client) return;

@@ -18,9 +18,20 @@ function formatAddr(ip: string | undefined, port: number | undefined): string {
 /** Buffers already made for a stream chunk: the same chunk goes to every replica. */
 const wrapped = new WeakMap<Uint8Array, Buffer>();
 
+/** The last conversion: a stream batch is written to every replica in a row, so it hits every time but the first. */
+let lastBytes: Uint8Array | null = null;
+let lastBuffer: Buffer | null = null;
+
 /** Wraps the core's output as a Buffer for a socket, copying only what V8 keeps on its own heap. */
 function toNodeBuffer(bytes: Uint8Array): Buffer {
   if (Buffer.isBuffer(bytes)) return bytes;
+  if (bytes === lastBytes) return lastBuffer!;
+  lastBuffer = wrap(bytes);
+  lastBytes = bytes;
+  return lastBuffer;
+}
+
+function wrap(bytes: Uint8Array): Buffer {
   if (bytes.length >= 1024) {
     let b = wrapped.get(bytes);
     if (!b) wrapped.set(bytes, (b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)));
@@ -102,6 +113,8 @@ export function tcpTransport(socket: Socket): { transport: Transport; info: Conn
   };
 }
 
+const BINARY = { binary: true } as const;
+
 /**
  * The core's Transport over a WebSocket: each write is one binary message. Message boundaries carry no
  * meaning; the stream of bytes is exactly what a TCP connection would carry.
@@ -110,12 +123,15 @@ export function webSocketTransport(
   ws: WebSocket,
   remote: { address?: string; port?: number },
   local: { address?: string; port?: number },
+  /** Called when a message has left, for as long as `wantsSent` says so (a snapshot is being paced). */
   onSent: () => void = () => {},
+  wantsSent: () => boolean = () => true,
 ): { transport: Transport; info: ConnectionInfo } {
   return {
     transport: {
       write: (bytes) => {
-        if (ws.readyState === ws.OPEN) ws.send(toNodeBuffer(bytes), { binary: true }, onSent);
+        // Without a callback ws and the socket keep no per-message state: the common case for a replica's stream.
+        if (ws.readyState === ws.OPEN) ws.send(toNodeBuffer(bytes), BINARY, wantsSent() ? onSent : undefined);
       },
       close: () => {
         ws.close(1000);
