@@ -106,12 +106,22 @@ export class ReplicaLink {
     readonly repl: Replication,
     readonly target: MasterTarget,
     private readonly connector: MasterConnector,
-    opts: { cacheMyself: boolean; streamDb?: number },
+    /**
+     * continueHistory: offer our replication id and offset in the first PSYNC (a master turned replica, or a
+     * replica moved to another master: Redis keeps its cached master across REPLICAOF, which is what lets a
+     * Sentinel failover repoint replicas with a partial resync). False sends `PSYNC ? -1`.
+     */
+    opts: { continueHistory: boolean; streamDb?: number },
   ) {
     this.downSince = core.now();
-    this.cached = opts.cacheMyself ? { replid: repl.replid, offset: repl.offset } : null;
-    this.hasHistory = opts.cacheMyself;
+    this.cached = opts.continueHistory ? { replid: repl.replid, offset: repl.offset } : null;
+    this.hasHistory = opts.continueHistory;
     this.streamDb = opts.streamDb ?? 0;
+  }
+
+  /** Whether the dataset belongs to a history this link can offer to PSYNC (false: never synced). */
+  get offersHistory(): boolean {
+    return this.hasHistory;
   }
 
   /** The db the stream has selected (persist it with the offset: it carries over a partial resync). */

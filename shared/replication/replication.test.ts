@@ -79,6 +79,35 @@ describe('replication between in-memory cores', () => {
   });
 });
 
+describe('moving a replica to another master', () => {
+  it('continues its history with a partial resync from a promoted sibling (what a Sentinel failover does)', async () => {
+    const net = new MemoryNetwork();
+    const master = createHarness();
+    net.register('master:6379', master.core);
+    const r1 = createHarness({ config: { replicaof: 'master 6379' }, connector: net.connector });
+    net.register('r1:6379', r1.core);
+    const r2 = createHarness({ config: { replicaof: 'master 6379' }, connector: net.connector });
+    const m = master.client();
+    m.call('SET', 'k', '1');
+    m.call('SELECT', '2');
+    m.call('SET', 'in-db-2', 'x');
+    const sides = [master, r1, r2];
+    await until(sides, () => [r1, r2].every((r) => r.core.masterLinkUp && r.replication.offset === master.replication.offset), 'both in sync');
+    for (const l of net.links) l.cut(); // the master dies
+    await settle();
+    expect(r1.client().call('REPLICAOF', 'NO', 'ONE')).toEqual(new SimpleString('OK'));
+    expect(r2.client().call('REPLICAOF', 'r1', '6379')).toEqual(new SimpleString('OK'));
+    r1.client().call('SET', 'after', 'yes');
+    await until([r1, r2], () => r2.core.masterLinkUp && r2.replication.offset === r1.replication.offset, 'r2 follows r1');
+    expect(r1.replication.stats.syncPartialOk).toBe(1);
+    expect(r1.replication.stats.syncFull).toBe(0);
+    const c = r2.client();
+    expect(c.call('GET', 'after')).toBe('yes');
+    c.call('SELECT', '2');
+    expect(c.call('GET', 'in-db-2')).toBe('x');
+  });
+});
+
 describe('replica semantics', () => {
   it('hides logically expired keys on the replica and deletes them only when the master DEL arrives', async () => {
     const { master, replica } = pair();

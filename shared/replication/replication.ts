@@ -526,6 +526,11 @@ export class Replication {
     if (!this.connector) throw new Error('this server cannot connect to a master');
     if (this.link && describeTarget(this.link.target).text === describeTarget(target).text) return false;
     const wasMaster = !this.core.isReplica();
+    // A replica moving to another master keeps what it applied as the history to continue (as Redis keeps its
+    // cached master), including the db its stream had selected.
+    const previous = this.link;
+    const continueHistory = (wasMaster && !startup) || (previous?.offersHistory ?? false);
+    const streamDb = opts.streamDb ?? previous?.selectedDb;
     this.link?.close();
     // Blocked clients would wait forever for writes that now only the master can make.
     for (const c of [...this.core.clients.values()]) {
@@ -534,8 +539,8 @@ export class Replication {
     this.core.role = 'replica';
     this.core.masterLinkUp = false;
     this.link = new ReplicaLink(this.core, this, target, this.connector, {
-      cacheMyself: wasMaster && !startup,
-      streamDb: opts.streamDb,
+      continueHistory,
+      streamDb,
     });
     // At startup the adapter is not listening yet: the first cron tick connects.
     if (!startup) this.link.cron();
