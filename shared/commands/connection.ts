@@ -68,6 +68,7 @@ export const connectionCommands: CommandSpec[] = [
       for (const p of c.patterns) ctx.core.removeSubscriber(ctx.core.patterns, p, c);
       c.channels.clear();
       c.patterns.clear();
+      ctx.core.monitors.delete(c);
       c.db = 0;
       c.protocol = 2;
       c.name = '';

@@ -4,6 +4,7 @@ import { dumpCommands } from './dump.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
+import { monitorCommands } from './monitor.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -23,5 +24,6 @@ export const allCommands: CommandSpec[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...serverCommands,
+  ...monitorCommands,
   ...dumpCommands,
 ];

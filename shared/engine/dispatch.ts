@@ -13,6 +13,7 @@ import { ProtocolError } from '../resp/request-parser.js';
 import type { Client } from './client.js';
 import { CommandContext } from './command-context.js';
 import { BlockRequest, type CommandSpec, type HandlerResult } from './command-spec.js';
+import { feedMonitors } from './monitor.js';
 import type { ServerCore } from './server-core.js';
 
 /** Commands a client in a MULTI runs at once instead of queueing. */
@@ -200,7 +201,15 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
  * Runs one command's handler and queues its propagated form (Redis's call()). Used at top level and by EXEC
  * for each queued command; the caller flushes propagation once per execution.
  */
-export function call(core: ServerCore, client: Client, spec: CommandSpec, argv: string[], fullName: string): HandlerResult {
+export function call(
+  core: ServerCore,
+  client: Client,
+  spec: CommandSpec,
+  argv: string[],
+  fullName: string,
+  /** Show it to MONITOR clients (false when a blocked command is run again: it was shown the first time). */
+  monitor = true,
+): HandlerResult {
   const ctx = new CommandContext(core, client, spec, argv);
   const stats = commandStats(core, fullName);
   stats.calls++;
@@ -224,6 +233,10 @@ export function call(core: ServerCore, client: Client, spec: CommandSpec, argv: 
     countError(core, result.message);
   }
   if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
+  // As Redis: after it ran (SELECT shows its new db), and never administrative commands.
+  if (monitor && core.monitors.size > 0 && !spec.flags.includes('admin') && !spec.flags.includes('skip_monitor')) {
+    feedMonitors(core, client, argv);
+  }
   // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
   // on a writable replica never leave it: only a master's own executions propagate.
   if (ctx.dirty > 0 && !client.isMaster && !core.isReplica()) {
@@ -246,7 +259,7 @@ export function resumeBlocked(core: ServerCore, client: Client, timedOut: boolea
   } else {
     const savedDb = client.db;
     client.db = state.db;
-    result = call(core, client, state.spec, state.argv, state.spec.name);
+    result = call(core, client, state.spec, state.argv, state.spec.name, false);
     client.db = savedDb;
     core.propagator.flush();
     if (result instanceof BlockRequest) return; // still nothing for it: keep waiting in its place

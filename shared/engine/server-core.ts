@@ -90,6 +90,8 @@ export class ServerCore {
   readonly channels = new Map<string, Set<Client>>();
   /** Pattern -> subscribed clients. */
   readonly patterns = new Map<string, Set<Client>>();
+  /** Clients in MONITOR mode. */
+  readonly monitors = new Set<Client>();
   /** "db\0key" -> clients blocked on it, in arrival order. */
   readonly blockedOn = new Map<string, Client[]>();
   /** Keys with blocked clients that were touched and are waiting for the blocked clients to be served. */
@@ -219,6 +221,7 @@ export class ServerCore {
     for (const p of client.patterns) this.removeSubscriber(this.patterns, p, client);
     client.channels.clear();
     client.patterns.clear();
+    this.monitors.delete(client);
     this.pendingWrites.delete(client);
     for (const hook of this.disconnectHooks) hook(client);
   }
