@@ -531,6 +531,38 @@ const clientCommand = command({
       handler: (ctx, argv) => clientUnblock(ctx.core, argv),
     }),
     command({
+      name: 'pause',
+      arity: -3,
+      group: 'connection',
+      flags: ['admin', 'noscript', 'loading', 'stale'],
+      summary: 'Suspend processing of clients',
+      since: '3.0.0',
+      handler: (ctx, argv) => {
+        if (argv.length > 4) throw subcommandSyntaxError(argv);
+        const ms = parseInteger(argv[2], 'ERR timeout is not an integer or out of range');
+        if (ms < 0) throw new CommandError('ERR timeout is negative');
+        let all = true;
+        if (argv.length === 4) {
+          if (isWord(argv[3], 'write')) all = false;
+          else if (!isWord(argv[3], 'all')) throw new CommandError('ERR CLIENT PAUSE mode must be WRITE or ALL');
+        }
+        ctx.core.pause(ctx.now + ms, all);
+        return OK;
+      },
+    }),
+    command({
+      name: 'unpause',
+      arity: 2,
+      group: 'connection',
+      flags: ['admin', 'noscript', 'loading', 'stale'],
+      summary: 'Resume processing of clients that were paused',
+      since: '6.2.0',
+      handler: (ctx) => {
+        ctx.core.unpause();
+        return OK;
+      },
+    }),
+    command({
       name: 'no-evict',
       arity: 3,
       group: 'connection',

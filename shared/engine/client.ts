@@ -65,6 +65,8 @@ export class Client {
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   blocked: BlockedState | null = null;
+  /** A command held back by CLIENT PAUSE, run when the pause ends (Redis's BLOCKED_POSTPONE). */
+  postponed: string[] | null = null;
   /** This connection is our master's link (a replica applying the stream). */
   isMaster = false;
   /** This connection is a replica of ours (after SYNC/PSYNC): it receives the stream, not replies. */

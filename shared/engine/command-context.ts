@@ -59,6 +59,8 @@ export class CommandContext {
     // As Redis's keyIsExpired: expired once now has passed the expiry time.
     if (when === undefined || when >= this.now) return false;
     if (this.core.isReplica()) return !this.client.isMaster;
+    // During CLIENT PAUSE nothing may change: hide the key without deleting it (Redis's expireIfNeeded).
+    if (this.core.clientPause && this.core.writesPaused()) return true;
     this.core.deleteExpiredKey(db, key);
     return true;
   }

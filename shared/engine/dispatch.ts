@@ -23,7 +23,7 @@ const SUBSCRIBER_ALLOWED = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'p
 
 /** Runs every complete command in the client's input, stopping while the client is blocked. */
 export function processInput(core: ServerCore, client: Client): void {
-  while (!client.closed && !client.blocked && !client.closeAfterReply) {
+  while (!client.closed && !client.blocked && !client.closeAfterReply && !client.postponed) {
     let argv: string[] | null;
     try {
       argv = client.parser.next();
@@ -169,6 +169,20 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   ) {
     reject(core, client, MASTERDOWN, fullName);
     return;
+  }
+  // CLIENT PAUSE holds the command (every one, or those that may write) until the pause ends; replicas and our
+  // master's stream are never held.
+  if (core.clientPause && !client.isMaster && !client.isReplica && core.writesPaused()) {
+    const mayWrite = (flags: readonly string[]) => flags.includes('write') || flags.includes('may_replicate');
+    const held =
+      core.clientPause.all ||
+      mayWrite(spec.flags) ||
+      (parentName === 'exec' && client.multi !== null && client.multi.queue.some((q) => mayWrite(q.spec.flags)));
+    if (held) {
+      client.postponed = argv;
+      core.postponed.add(client);
+      return;
+    }
   }
   if (client.multi && !MULTI_IMMEDIATE.has(parentName)) {
     if (spec.flags.includes('no_multi')) {

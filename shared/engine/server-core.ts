@@ -6,7 +6,7 @@ import { Client, type ConnectionInfo, type Transport } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import { Config } from './config.js';
 import { Propagator } from './propagator.js';
-import { processInput, resumeBlocked } from './dispatch.js';
+import { processCommand, processInput, resumeBlocked } from './dispatch.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
 export interface ServerHost {
@@ -147,6 +147,40 @@ export class ServerCore {
     return this.role === 'replica';
   }
 
+  /** CLIENT PAUSE in force: until when (ms) and whether it holds every command or only writes. */
+  clientPause: { until: number; all: boolean } | null = null;
+  /** Clients whose next command waits for the pause to end, in arrival order. */
+  readonly postponed = new Set<Client>();
+
+  /** Whether writes (and expiry) are paused now; ends a pause whose time is up. */
+  writesPaused(): boolean {
+    if (!this.clientPause) return false;
+    if (this.now() < this.clientPause.until) return true;
+    this.unpause();
+    return false;
+  }
+
+  /** CLIENT PAUSE: a longer or stricter pause extends the current one, as Redis's pauseClients does. */
+  pause(until: number, all: boolean): void {
+    const current = this.clientPause;
+    this.clientPause = current ? { until: Math.max(current.until, until), all: current.all || all } : { until, all };
+  }
+
+  /** Ends the pause and runs the held commands in the order they arrived. */
+  unpause(): void {
+    this.clientPause = null;
+    const held = [...this.postponed];
+    this.postponed.clear();
+    for (const c of held) {
+      const argv = c.postponed;
+      c.postponed = null;
+      if (!argv || c.closed) continue;
+      processCommand(this, c, argv);
+      processInput(this, c);
+      this.queueWrite(c);
+    }
+  }
+
   /** Whether clients must AUTH before running commands. */
   requiresAuth(): boolean {
     return this.config.str('requirepass') !== '';
@@ -222,6 +256,7 @@ export class ServerCore {
     client.channels.clear();
     client.patterns.clear();
     this.monitors.delete(client);
+    this.postponed.delete(client);
     this.pendingWrites.delete(client);
     for (const hook of this.disconnectHooks) hook(client);
   }
@@ -476,6 +511,8 @@ export class ServerCore {
    * time budget, idle-client timeouts, blocked-client timeouts, output limits.
    */
   cron(): void {
+    // A pause whose time is up ends here even when no command arrives to notice it.
+    if (this.clientPause) this.writesPaused();
     this.activeExpireCycle();
     this.closeIdleClients();
     this.timeoutBlocked();
@@ -492,7 +529,8 @@ export class ServerCore {
    * expired, for at most 25% of a cron period, so a mass expiry never stalls the server.
    */
   activeExpireCycle(): void {
-    if (this.isReplica()) return;
+    // A replica waits for its master's DELs; during CLIENT PAUSE the dataset must not change.
+    if (this.isReplica() || this.writesPaused()) return;
     const start = this.now();
     const budgetMs = Math.max(1, Math.floor(1000 / this.config.int('hz') / 4));
     for (const db of this.dbs) {
