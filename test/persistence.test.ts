@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorReply, SimpleString } from '../shared/resp/reply.js';
-import { info, readDataset, writeEveryType } from './helpers/dataset.js';
+import { converged, info, readDataset, writeEveryType } from './helpers/dataset.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { run, runServerToExit, startServer, waitFor, type ServerProcess, type StartServerOptions } from './helpers/server-process.js';
@@ -41,22 +41,6 @@ afterEach(async () => {
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** Waits until every replica has applied exactly the master's offset with its link up. */
-async function converged(master: RespConnection, replicas: RespConnection[]): Promise<void> {
-  await waitFor(
-    async () => {
-      const m = await info(master);
-      for (const r of replicas) {
-        const ri = await info(r);
-        if (ri.master_link_status !== 'up' || ri.slave_repl_offset !== m.master_repl_offset) return false;
-      }
-      return true;
-    },
-    20_000,
-    'replicas to catch up',
-  );
-}
 
 async function syncStats(c: RespConnection): Promise<{ full: number; partialOk: number; partialErr: number }> {
   const s = await info(c, 'stats');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { info, readDataset, writeEveryType } from './helpers/dataset.js';
+import { converged, info, readDataset, writeEveryType } from './helpers/dataset.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
@@ -23,18 +23,6 @@ async function connect(port: number): Promise<RespConnection> {
   const c = await RespConnection.tcp(port);
   cleanups.push(() => c.close());
   return c;
-}
-
-async function converged(master: RespConnection, replica: RespConnection): Promise<void> {
-  await waitFor(
-    async () => {
-      const m = await info(master);
-      const r = await info(replica);
-      return r.master_link_status === 'up' && r.slave_repl_offset === m.master_repl_offset;
-    },
-    20_000,
-    'replica to catch up',
-  );
 }
 
 describe('interop with a stock redis-server', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorReply, SimpleString } from '../shared/resp/reply.js';
-import { info, readDataset, writeEveryType } from './helpers/dataset.js';
+import { converged, info, readDataset, writeEveryType } from './helpers/dataset.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
 
@@ -23,22 +23,6 @@ afterEach(async () => {
   for (const c of conns.splice(0)) c.close();
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
-
-/** Waits until every replica has applied exactly the master's offset. */
-async function converged(master: RespConnection, replicas: RespConnection[]): Promise<void> {
-  await waitFor(
-    async () => {
-      const m = await info(master);
-      for (const r of replicas) {
-        const ri = await info(r);
-        if (ri.master_link_status !== 'up' || ri.slave_repl_offset !== m.master_repl_offset) return false;
-      }
-      return true;
-    },
-    20_000,
-    'replicas to catch up',
-  );
-}
 
 async function stats(c: RespConnection) {
   const s = await info(c, 'stats');

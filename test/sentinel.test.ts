@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { info, readDataset, writeEveryType } from './helpers/dataset.js';
+import { converged, info, readDataset, writeEveryType } from './helpers/dataset.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { freePort, startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
 
@@ -64,18 +64,6 @@ async function startSentinel(masterPort: number): Promise<{ port: number; output
     }
   }, 15_000, 'sentinel to start');
   return { port, output: () => out };
-}
-
-async function converged(master: RespConnection, replica: RespConnection): Promise<void> {
-  await waitFor(
-    async () => {
-      const m = await info(master);
-      const r = await info(replica);
-      return r.master_link_status === 'up' && r.slave_repl_offset === m.master_repl_offset;
-    },
-    20_000,
-    'replica to catch up',
-  );
 }
 
 describe('failover by a stock Redis Sentinel', () => {

@@ -1,6 +1,7 @@
 import type { Reply } from '../../shared/resp/reply.js';
 import { ErrorReply } from '../../shared/resp/reply.js';
 import type { RespConnection } from './resp-connection.js';
+import { waitFor } from './server-process.js';
 
 /** A comparable image of a server's whole dataset: db -> key -> [type, value, has-ttl]. */
 export type DatasetImage = Record<string, Record<string, [string, unknown, boolean]>>;
@@ -108,4 +109,21 @@ export async function info(conn: RespConnection, section = 'replication'): Promi
   const r = await must(conn, 'INFO', section);
   const text = typeof r === 'string' ? r : (r as unknown as { text: string }).text;
   return parseInfo(text);
+}
+
+/** Waits until every replica's link is up and its offset equals the master's (20 s at most). */
+export async function converged(master: RespConnection, replicas: RespConnection | RespConnection[]): Promise<void> {
+  const list = Array.isArray(replicas) ? replicas : [replicas];
+  await waitFor(
+    async () => {
+      const m = await info(master);
+      for (const r of list) {
+        const ri = await info(r);
+        if (ri.master_link_status !== 'up' || ri.slave_repl_offset !== m.master_repl_offset) return false;
+      }
+      return true;
+    },
+    20_000,
+    'replicas to catch up',
+  );
 }
