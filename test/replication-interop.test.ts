@@ -76,4 +76,34 @@ describe('interop with a stock redis-server', () => {
     expect((await info(mc, 'stats')).sync_partial_ok).toBe('1');
     expect(await readDataset(rc)).toEqual(await readDataset(mc));
   });
+
+  it('FAILOVER hands the master role to a stock replica and back, each side continuing with a partial resync', async () => {
+    const m = await ours();
+    const mc = await connect(m.port);
+    await writeEveryType(mc, 30, 21);
+    const r = await stock(['--replicaof', '127.0.0.1', String(m.port)]);
+    const rc = await connect(r.port);
+    await converged(mc, rc);
+    const dataset = await readDataset(mc);
+    // Ours fails over to the stock replica (PSYNC ... FAILOVER from us), which takes over and we follow it.
+    expect(await mc.call('FAILOVER')).toEqual({ value: 'OK' });
+    await waitFor(async () => (await info(mc)).role === 'slave' && (await info(mc)).master_link_status === 'up', 20_000, 'our server to follow');
+    expect((await info(rc)).role).toBe('master');
+    expect((await info(mc)).master_failover_state).toBe('no-failover');
+    expect((await info(rc, 'stats')).sync_partial_ok).toBe('1');
+    await rc.call('SET', 'written-on', 'redis');
+    await converged(rc, mc);
+    expect(await mc.call('GET', 'written-on')).toBe('redis');
+    // And back: the stock master's FAILOVER sends us PSYNC ... FAILOVER; we take over.
+    expect(await rc.call('FAILOVER')).toEqual({ value: 'OK' });
+    await waitFor(async () => (await info(rc)).role === 'slave' && (await info(rc)).master_link_status === 'up', 20_000, 'redis to follow');
+    expect((await info(mc)).role).toBe('master');
+    expect((await info(mc, 'stats')).sync_partial_ok).toBe('1');
+    await mc.call('SET', 'written-on', 'ours');
+    await converged(mc, rc);
+    expect(await rc.call('GET', 'written-on')).toBe('ours');
+    const { ['db0']: db0, ...rest } = await readDataset(rc);
+    const { ['written-on']: _w, ...before } = db0 ?? {};
+    expect({ db0: before, ...rest }).toEqual(dataset);
+  });
 });

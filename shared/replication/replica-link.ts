@@ -205,6 +205,8 @@ export class ReplicaLink {
     if (ip) steps.push({ argv: ['REPLCONF', 'ip-address', ip], onReply: () => null });
     steps.push({ argv: ['REPLCONF', 'capa', 'eof', 'capa', 'psync2'], onReply: () => null });
     const psyncArgs = this.cached ? [this.cached.replid, String(this.cached.offset + 1)] : ['?', '-1'];
+    // A master handing over with FAILOVER asks the target to become the master (it checks the replid).
+    if (this.repl.failover.inProgress) psyncArgs.push('FAILOVER');
     if (this.cached) {
       this.core.host.log('notice', `Trying a partial resynchronization (request ${psyncArgs[0]}:${psyncArgs[1]}).`);
     }
@@ -218,6 +220,7 @@ export class ReplicaLink {
 
   private onPsyncReply(r: Reply): string | null {
     if (r instanceof ErrorReply) {
+      this.repl.failover.refused();
       return `Unexpected reply to PSYNC from master: -${r.message}`;
     }
     if (!(r instanceof SimpleString)) return 'Unexpected reply to PSYNC from master';
@@ -228,6 +231,7 @@ export class ReplicaLink {
         return `Master replied with a malformed FULLRESYNC: '${r.value.slice(0, 120)}'`;
       }
       this.core.host.log('notice', `Full resync from master: ${id}:${off}`);
+      this.repl.failover.accepted();
       this.beginFullSync(id, Number(off));
       return null;
     }
@@ -236,6 +240,7 @@ export class ReplicaLink {
         return `Master replied with a malformed CONTINUE: '${r.value.slice(0, 120)}'`;
       }
       this.core.host.log('notice', 'Successful partial resynchronization with master.');
+      this.repl.failover.accepted();
       this.continuePartial(id);
       return null;
     }

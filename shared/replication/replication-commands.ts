@@ -14,6 +14,7 @@ function replicaofHandler(ctx: CommandContext, argv: string[]): Reply {
     return OK;
   }
   if (ctx.client.isReplica) throw new CommandError('ERR Command is not valid when client is a replica.');
+  if (repl.failover.state !== 'no-failover') throw new CommandError('ERR REPLICAOF not allowed while failing over.');
   const target = parseMasterTarget(args);
   if (!target) {
     if (args.length === 2) throw new CommandError('ERR Invalid master port');
@@ -29,8 +30,20 @@ function replicaofHandler(ctx: CommandContext, argv: string[]): Reply {
 
 const REPLICAOF_FLAGS = ['admin', 'noscript', 'stale'] as const;
 
-/** REPLICAOF, SLAVEOF, PSYNC, SYNC, REPLCONF, ROLE, WAIT. */
+/** REPLICAOF, SLAVEOF, PSYNC, SYNC, REPLCONF, ROLE, WAIT, FAILOVER. */
 export const replicationCommands: CommandSpec[] = [
+  command({
+    name: 'failover',
+    arity: -1,
+    group: 'server',
+    flags: ['admin', 'noscript', 'stale'],
+    summary: 'Start a coordinated failover between this server and one of its replicas.',
+    since: '6.2.0',
+    handler: (ctx, argv) => {
+      replicationOf(ctx.core).failover.command(argv);
+      return OK;
+    },
+  }),
   command({
     name: 'replicaof',
     arity: -2,
@@ -57,6 +70,7 @@ export const replicationCommands: CommandSpec[] = [
     summary: 'An internal command used in replication.',
     since: '2.8.0',
     handler: (ctx, argv) => {
+      if (argv.length > 3 && argv[3].toLowerCase() === 'failover') acceptFailover(ctx, argv[1]);
       syncPreconditions(ctx);
       const offset = Number(argv[2]);
       replicationOf(ctx.core).sync(ctx.client, argv[1], Number.isInteger(offset) ? offset : -1, true);
@@ -167,10 +181,24 @@ export const replicationCommands: CommandSpec[] = [
   }),
 ];
 
+/**
+ * PSYNC <replid> <offset> FAILOVER from our master handing over (its FAILOVER command): become the master,
+ * then answer the PSYNC like any other (the old id is now our replid2, so it continues partially).
+ */
+function acceptFailover(ctx: CommandContext, replid: string): void {
+  const repl = replicationOf(ctx.core);
+  ctx.core.host.log('warning', `Failover request received for replid ${replid}.`);
+  if (!repl.link) throw new CommandError("ERR PSYNC FAILOVER can't be sent to a master.");
+  if (replid !== repl.replid) throw new CommandError('ERR PSYNC FAILOVER replid must match my replid.');
+  repl.unsetMaster();
+  ctx.core.host.log('notice', `MASTER MODE enabled (failover request from 'id=${ctx.client.id} addr=${ctx.client.info.addr}')`);
+}
+
 function syncPreconditions(ctx: CommandContext): void {
   if (ctx.client.isMaster) throw new CommandError('ERR Replica can\'t interact with the keyspace');
   if (ctx.client.isReplica) throw new CommandError('ERR Replica already connected');
   const repl = replicationOf(ctx.core);
+  if (repl.failover.state !== 'no-failover') throw new CommandError("NOMASTERLINK Can't SYNC while failing over");
   if (repl.link && repl.link.state !== 'connected') {
     throw new CommandError("NOMASTERLINK Can't SYNC while not connected with my master");
   }

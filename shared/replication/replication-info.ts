@@ -50,7 +50,7 @@ export function replicationInfo(core: ServerCore, repl: Replication): Field[] {
     lagBytes.push([`slave${i}_lag_bytes`, peer.state === 'online' ? Math.max(0, repl.offset - peer.ackOffset) : repl.offset]);
     i++;
   }
-  out.push(['master_failover_state', 'no-failover']);
+  out.push(['master_failover_state', repl.failover.state]);
   out.push(['master_replid', repl.replid]);
   out.push(['master_replid2', repl.replid2]);
   out.push(['master_repl_offset', repl.offset]);

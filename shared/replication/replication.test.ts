@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness } from '../../test/helpers/core-harness.js';
 import { MemoryNetwork, settle } from '../../test/helpers/memory-network.js';
-import { SimpleString } from '../resp/reply.js';
+import { ErrorReply, SimpleString } from '../resp/reply.js';
 
 function pair(masterConfig: Record<string, string> = {}) {
   const net = new MemoryNetwork();
@@ -105,6 +105,76 @@ describe('moving a replica to another master', () => {
     expect(c.call('GET', 'after')).toBe('yes');
     c.call('SELECT', '2');
     expect(c.call('GET', 'in-db-2')).toBe('x');
+  });
+});
+
+describe('FAILOVER', () => {
+  async function failoverPair() {
+    const net = new MemoryNetwork();
+    const master = createHarness({ config: { port: '6379' }, connector: net.connector });
+    net.register('127.0.0.1:6379', master.core);
+    const replica = createHarness({ config: { port: '6380', replicaof: '127.0.0.1 6379' }, connector: net.connector });
+    net.register('127.0.0.1:6380', replica.core);
+    master.client().call('SET', 'k', '1');
+    const peerAcked = () => [...master.replication.peers.values()][0]?.ackOffset === master.replication.offset;
+    replica.clock.advance(1000);
+    await until([master, replica], () => replica.core.masterLinkUp && replica.replication.offset === master.replication.offset && peerAcked(), 'in sync');
+    return { net, master, replica };
+  }
+  const failoverState = (h: ReturnType<typeof createHarness>) =>
+    /master_failover_state:(\S+)/.exec(String(h.client().call('INFO', 'replication')))![1];
+
+  it('hands over to a caught-up replica, which continues the history; writes held meanwhile then get READONLY', async () => {
+    const { master, replica } = await failoverPair();
+    const admin = master.client();
+    expect(admin.call('FAILOVER')).toEqual(new SimpleString('OK'));
+    expect(failoverState(master)).toBe('waiting-for-sync');
+    const writer = master.client();
+    writer.send('SET', 'k', 'held');
+    expect(writer.next()).toBeUndefined();
+    await until([master, replica], () => master.core.isReplica() && master.core.masterLinkUp, 'old master following the new one');
+    expect(replica.core.isReplica()).toBe(false);
+    expect(failoverState(master)).toBe('no-failover');
+    expect(writer.next()).toEqual(new ErrorReply("READONLY You can't write against a read only replica."));
+    expect(replica.replication.stats.syncPartialOk).toBe(1);
+    expect(replica.replication.stats.syncFull).toBe(0);
+    replica.client().call('SET', 'k', '2');
+    await until([master, replica], () => master.replication.offset === replica.replication.offset, 'old master caught up');
+    expect(master.client().call('GET', 'k')).toBe('2');
+  });
+
+  it('gives up after TIMEOUT when no replica catches up, and writes go on', async () => {
+    const { master } = await failoverPair();
+    const c = master.client();
+    c.call('SET', 'k', 'unacked'); // not yet delivered: the replica is behind
+    expect(c.call('FAILOVER', 'TIMEOUT', '100')).toEqual(new SimpleString('OK'));
+    c.send('SET', 'k', 'held');
+    expect(c.next()).toBeUndefined();
+    master.clock.advance(100);
+    master.core.cron();
+    expect(c.next()).toEqual(new SimpleString('OK'));
+    expect(failoverState(master)).toBe('no-failover');
+    expect(master.core.isReplica()).toBe(false);
+  });
+
+  it("answers Redis's errors", async () => {
+    const lone = createHarness().client();
+    expect(lone.call('FAILOVER')).toEqual(new ErrorReply('ERR FAILOVER requires connected replicas.'));
+    expect(lone.call('FAILOVER', 'ABORT')).toEqual(new ErrorReply('ERR No failover in progress.'));
+    expect(lone.call('FAILOVER', 'TIMEOUT', '0')).toEqual(new ErrorReply('ERR FAILOVER timeout must be greater than 0'));
+    expect(lone.call('FAILOVER', 'BOGUS')).toEqual(new ErrorReply('ERR syntax error'));
+    const { master, replica } = await failoverPair();
+    const c = master.client();
+    expect(c.call('FAILOVER', 'FORCE')).toEqual(new ErrorReply('ERR FAILOVER with force option requires both a timeout and target HOST and IP.'));
+    expect(c.call('FAILOVER', 'TO', '127.0.0.1', '9999')).toEqual(new ErrorReply('ERR FAILOVER target HOST and PORT is not a replica.'));
+    expect(replica.client().call('FAILOVER')).toEqual(new ErrorReply('ERR FAILOVER is not valid when server is a replica.'));
+    expect(c.call('FAILOVER', 'TO', '127.0.0.1', '6380', 'TIMEOUT', '5000')).toEqual(new SimpleString('OK'));
+    expect(c.call('FAILOVER')).toEqual(new ErrorReply('ERR FAILOVER already in progress.'));
+    expect(c.call('REPLICAOF', '127.0.0.1', '6380')).toEqual(new ErrorReply('ERR REPLICAOF not allowed while failing over.'));
+    expect(c.call('FAILOVER', 'ABORT')).toEqual(new SimpleString('OK'));
+    expect(failoverState(master)).toBe('no-failover');
+    expect(replica.client().call('PSYNC', 'f'.repeat(40), '1', 'FAILOVER')).toEqual(new ErrorReply('ERR PSYNC FAILOVER replid must match my replid.'));
+    expect(master.client().call('PSYNC', master.replication.replid, '1', 'FAILOVER')).toEqual(new ErrorReply("ERR PSYNC FAILOVER can't be sent to a master."));
   });
 });
 

@@ -5,6 +5,7 @@ import type { ServerCore } from '../engine/server-core.js';
 import { NOREPLICAS } from '../errors.js';
 import { Database } from '../store/database.js';
 import { cloneValue } from '../store/clone-value.js';
+import { Failover } from './failover.js';
 import { ReplicationBacklog } from './backlog.js';
 import { NULL_REPLID, newReplId } from './replication-id.js';
 import { snapshotChunks } from './snapshot.js';
@@ -113,6 +114,8 @@ export class Replication {
 
   /** Our link to our master, when we are a replica. */
   link: ReplicaLink | null = null;
+  /** The FAILOVER command's coordination (master side). */
+  readonly failover: Failover = new Failover(this);
   /** min-replicas-to-write, cached: it is checked on every command. */
   private minReplicasToWrite = 0;
   /**
@@ -287,6 +290,8 @@ export class Replication {
     if (!peer) return;
     if (offset > peer.ackOffset) peer.ackOffset = offset;
     peer.ackTime = this.core.now();
+    // A failover waiting for this replica to catch up may proceed now rather than at the next cron tick.
+    if (this.failover.state === 'waiting-for-sync') this.failover.update();
     if (peer.holdStream) {
       this.distributeOutgoing();
       peer.holdStream = false;
@@ -595,11 +600,13 @@ export class Replication {
 
   /** The replication cron: our link to a master, then the master side. */
   cron(): void {
+    this.failover.update();
     this.link?.cron();
     const now = this.core.now();
     const config = this.core.config;
     // Heartbeat: a PING in the stream lets replicas detect a dead master and keeps offsets moving.
-    if (this.peers.size > 0 && !this.core.isReplica()) {
+    // Not while writes are paused (CLIENT PAUSE, FAILOVER): the stream must stop growing, as in Redis.
+    if (this.peers.size > 0 && !this.core.isReplica() && !this.core.clientPause) {
       const period = config.int('repl-ping-replica-period') * 1000;
       if (now - this.lastPingAt >= period) {
         this.lastPingAt = now;
