@@ -190,8 +190,7 @@ function acceptFailover(ctx: CommandContext, replid: string): void {
   ctx.core.host.log('warning', `Failover request received for replid ${replid}.`);
   if (!repl.link) throw new CommandError("ERR PSYNC FAILOVER can't be sent to a master.");
   if (replid !== repl.replid) throw new CommandError('ERR PSYNC FAILOVER replid must match my replid.');
-  repl.unsetMaster();
-  ctx.core.host.log('notice', `MASTER MODE enabled (failover request from 'id=${ctx.client.id} addr=${ctx.client.info.addr}')`);
+  repl.unsetMaster(`failover request from 'id=${ctx.client.id} addr=${ctx.client.info.addr}'`);
 }
 
 function syncPreconditions(ctx: CommandContext): void {

@@ -553,7 +553,7 @@ export class Replication {
   }
 
   /** REPLICAOF NO ONE: become a master, continuing our history under a new id (PSYNC2). */
-  unsetMaster(): void {
+  unsetMaster(why = 'user request from replicaof no one'): void {
     if (!this.link) return;
     this.link.close();
     this.link = null;
@@ -563,7 +563,7 @@ export class Replication {
     // Our replicas must learn the new id: they reconnect and get +CONTINUE <newid>.
     this.disconnectReplicas();
     this.core.propagator.resetSelectedDb();
-    this.core.host.log('notice', 'MASTER MODE enabled (user request from replicaof no one)');
+    this.core.host.log('notice', `MASTER MODE enabled (${why})`);
   }
 
   // ---------------------------------------------------------------------------------------------------------
