@@ -58,6 +58,8 @@ export class Failover {
     if (this.state !== 'no-failover') throw new CommandError('ERR FAILOVER already in progress.');
     if (core.isReplica()) throw new CommandError('ERR FAILOVER is not valid when server is a replica.');
     if (this.repl.peers.size === 0) throw new CommandError('ERR FAILOVER requires connected replicas.');
+    // The old master becomes the new one's replica: a runtime that cannot open a link (the edge) cannot hand over.
+    if (!this.repl.canFollow) throw new CommandError('ERR FAILOVER is not supported here: this server cannot replicate from another');
     if (force && (!timeout || host === null)) {
       throw new CommandError('ERR FAILOVER with force option requires both a timeout and target HOST and IP.');
     }

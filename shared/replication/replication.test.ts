@@ -174,6 +174,16 @@ describe('FAILOVER', () => {
     expect(c.call('FAILOVER', 'ABORT')).toEqual(new SimpleString('OK'));
     expect(failoverState(master)).toBe('no-failover');
     expect(replica.client().call('PSYNC', 'f'.repeat(40), '1', 'FAILOVER')).toEqual(new ErrorReply('ERR PSYNC FAILOVER replid must match my replid.'));
+
+    // A master whose runtime cannot open links (the edge) refuses to start a handover it could not finish.
+    const net = new MemoryNetwork();
+    const fixed = createHarness();
+    net.register('fixed:6379', fixed.core);
+    const follower = createHarness({ config: { replicaof: 'fixed 6379' }, connector: net.connector });
+    await until([fixed, follower], () => follower.core.masterLinkUp, 'link up');
+    expect(fixed.client().call('FAILOVER')).toEqual(
+      new ErrorReply('ERR FAILOVER is not supported here: this server cannot replicate from another'),
+    );
     expect(master.client().call('PSYNC', master.replication.replid, '1', 'FAILOVER')).toEqual(new ErrorReply("ERR PSYNC FAILOVER can't be sent to a master."));
   });
 });

@@ -552,6 +552,11 @@ export class Replication {
     return true;
   }
 
+  /** Whether this server can replicate from a master (its runtime gave it a connector; the edge's has none). */
+  get canFollow(): boolean {
+    return this.connector !== undefined;
+  }
+
   /** REPLICAOF NO ONE: become a master, continuing our history under a new id (PSYNC2). */
   unsetMaster(why = 'user request from replicaof no one'): void {
     if (!this.link) return;
