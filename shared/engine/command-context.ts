@@ -60,7 +60,7 @@ export class CommandContext {
     if (when === undefined || when >= this.now) return false;
     if (this.core.isReplica()) return !this.client.isMaster;
     // During CLIENT PAUSE nothing may change: hide the key without deleting it (Redis's expireIfNeeded).
-    if (this.core.clientPause && this.core.writesPaused()) return true;
+    if (this.core.pauseInForce()) return true;
     this.core.deleteExpiredKey(db, key);
     return true;
   }

@@ -152,7 +152,15 @@ export class ServerCore {
   /** Clients whose next command waits for the pause to end, in arrival order. */
   readonly postponed = new Set<Client>();
 
-  /** Whether writes (and expiry) are paused now; ends a pause whose time is up. */
+  /** Whether a CLIENT PAUSE is in force now. No side effects: safe to ask in the middle of a command. */
+  pauseInForce(): boolean {
+    return this.clientPause !== null && this.now() < this.clientPause.until;
+  }
+
+  /**
+   * Whether writes are paused now; a pause whose time is up ends here and what it held runs. Only between
+   * commands (dispatch before running one, the cron): never from inside a command's execution.
+   */
   writesPaused(): boolean {
     if (!this.clientPause) return false;
     if (this.now() < this.clientPause.until) return true;
@@ -177,7 +185,6 @@ export class ServerCore {
       if (!argv || c.closed) continue;
       processCommand(this, c, argv);
       processInput(this, c);
-      this.queueWrite(c);
     }
   }
 
@@ -530,7 +537,7 @@ export class ServerCore {
    */
   activeExpireCycle(): void {
     // A replica waits for its master's DELs; during CLIENT PAUSE the dataset must not change.
-    if (this.isReplica() || this.writesPaused()) return;
+    if (this.isReplica() || this.pauseInForce()) return;
     const start = this.now();
     const budgetMs = Math.max(1, Math.floor(1000 / this.config.int('hz') / 4));
     for (const db of this.dbs) {

@@ -118,6 +118,8 @@ export class Failover {
   accepted(): void {
     if (this.state !== 'failover-in-progress') return;
     this.clear();
+    // This comes from the master link, not from a client's input: send the replies of the writes that were held.
+    this.repl.core.flushWrites();
   }
 
   /** The target answered our PSYNC FAILOVER with an error (the next update restores us as master). */
