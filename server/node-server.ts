@@ -10,6 +10,8 @@ import type { CommandSpec } from '../shared/engine/command-spec.js';
 import { Config } from '../shared/engine/config.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
 import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server.js';
+import type { Cluster } from '../shared/cluster/cluster.js';
+import { ClusterBusTransport } from './cluster-bus-transport.js';
 import { connectToMaster } from './master-connector.js';
 import { createHttpApp } from './http-app.js';
 import { Logger } from './logger.js';
@@ -44,6 +46,9 @@ export class NodeServer {
   readonly logger: Logger;
   /** RDB snapshots: SAVE, BGSAVE, save points, the file loaded at startup. */
   readonly persistence: RdbPersistence;
+  /** Cluster mode (cluster-enabled yes): the node's cluster state and bus; null otherwise. */
+  readonly cluster: Cluster | null;
+  private readonly clusterBus: ClusterBusTransport | null;
   private tcpServers: TcpServer[] = [];
   private httpServer: HttpServer | null = null;
   private wss: WebSocketServer | null = null;
@@ -76,15 +81,21 @@ export class NodeServer {
       runtimeInfo: () => this.runtimeInfo(),
       persistence,
     };
-    const { core, replication } = createServerCore({
+    this.clusterBus = config.bool('cluster-enabled')
+      ? new ClusterBusTransport(ClusterBusTransport.configPathFor(config.str('dir'), config.str('cluster-config-file')))
+      : null;
+    const { core, replication, cluster } = createServerCore({
       host,
       config,
       connector: connectToMaster,
       commands: opts.commands,
       restore: (c, asReplica) => persistence.load(c, asReplica),
+      clusterHost: this.clusterBus ?? undefined,
     });
     this.core = core;
     this.replication = replication;
+    this.cluster = cluster;
+    if (cluster) this.clusterBus!.attach(cluster, core);
     persistence.attach(core, replication);
     this.core.listeningPort = () => this.tcpPort || config.int('port');
   }
@@ -143,6 +154,17 @@ export class NodeServer {
         }
       }
       this.tcpPort = port;
+    }
+    if (this.clusterBus) {
+      const busPort = config.int('cluster-port') || port + 10000;
+      const binds = config.str('bind').split(/\s+/).filter(Boolean).map((b) => b.replace(/^-/, ''));
+      const hosts = binds.map((b) => (b === '*' ? '0.0.0.0' : b)).filter((b) => !b.includes(':'));
+      try {
+        await this.clusterBus.listen(hosts, busPort);
+      } catch (e) {
+        await this.stop();
+        throw new ListenError(`Could not create server TCP listening socket *:${busPort}: bind: ${describeListenError(e)}`);
+      }
     }
     const httpPort = config.int('http-port');
     if (httpPort !== 0) {
@@ -271,6 +293,7 @@ export class NodeServer {
       this.sockets.clear();
       await Promise.all(this.tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       this.tcpServers = [];
+      await this.clusterBus?.close();
       this.wss?.close();
       if (this.httpServer) {
         const http = this.httpServer;

@@ -1,3 +1,6 @@
+import { Cluster, type ClusterHost } from './cluster/cluster.js';
+import { clusterCommands } from './cluster/cluster-commands.js';
+import { migrateCommand } from './cluster/migrate.js';
 import { allCommands } from './commands/index.js';
 import type { CommandSpec } from './engine/command-spec.js';
 import { Config } from './engine/config.js';
@@ -36,19 +39,28 @@ export interface CreateServerOptions {
    * master's DELs. Returns null when there was nothing to load. Throws to abort the start.
    */
   restore?: (core: ServerCore, asReplica: boolean) => RestoredDataset | null;
+  /** The cluster bus and nodes.conf (Node); required when the config says `cluster-enabled yes`. */
+  clusterHost?: ClusterHost;
 }
 
 /**
  * Builds a complete server core: the keyspace and command table plus the replication subsystem, and starts
  * replicating when the config says `replicaof`. Adapters (Node, Durable Object, tests) all start here.
  */
-export function createServerCore(opts: CreateServerOptions): { core: ServerCore; replication: Replication } {
+export function createServerCore(opts: CreateServerOptions): { core: ServerCore; replication: Replication; cluster: Cluster | null } {
   const core = new ServerCore({
     host: opts.host,
     config: opts.config,
-    commands: [...allCommands, ...replicationCommands, ...(opts.commands ?? [])],
+    commands: [...allCommands, ...replicationCommands, ...clusterCommands, migrateCommand, ...(opts.commands ?? [])],
   });
   const replication = new Replication(core, opts.connector);
+  let cluster: Cluster | null = null;
+  if (core.config.bool('cluster-enabled')) {
+    if (!opts.clusterHost) throw new Error('cluster-enabled yes needs a runtime with a cluster bus (the Node server)');
+    if (core.config.str('replicaof').trim()) throw new Error('replicaof directive not allowed in cluster mode');
+    cluster = new Cluster(core, replication, opts.clusterHost);
+    core.cluster = cluster;
+  }
   const replicaof = core.config.str('replicaof').trim();
   let target: MasterTarget | null = null;
   if (replicaof && replicaof.toLowerCase() !== 'no one') {
@@ -70,7 +82,7 @@ export function createServerCore(opts: CreateServerOptions): { core: ServerCore;
     } else {
       replication.setMaster(target, true);
     }
-    return { core, replication };
+    return { core, replication, cluster };
   }
   if (restored?.history) {
     // As Redis 7 on a master: a new id, the file's id kept as replid2 valid up to its offset + 1, and a backlog
@@ -86,5 +98,5 @@ export function createServerCore(opts: CreateServerOptions): { core: ServerCore;
     core.propagator.add(db, ['DEL', key]);
     core.propagator.flush();
   }
-  return { core, replication };
+  return { core, replication, cluster };
 }

@@ -107,3 +107,17 @@ export const dumpCommands: CommandSpec[] = [
     },
   }),
 ];
+
+/**
+ * RESTORE-ASKING: RESTORE that a cluster node accepts for a slot it is importing (MIGRATE sends it in cluster
+ * mode), as if the client had sent ASKING first.
+ */
+dumpCommands.push(
+  command({
+    ...dumpCommands.find((c) => c.name === 'restore')!,
+    name: 'restore-asking',
+    group: 'server',
+    summary: 'An internal command for migrating keys in a cluster',
+    since: '3.0.0',
+  }),
+);

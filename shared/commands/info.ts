@@ -149,7 +149,7 @@ function sectionFields(core: ServerCore, section: Section, runtime: Record<strin
       // Latency histograms are not tracked: the section is empty, as in Redis with latency-tracking off.
       return [];
     case 'cluster':
-      return [['cluster_enabled', 0]];
+      return [['cluster_enabled', core.cluster ? 1 : 0]];
     case 'keyspace':
       return keyspaceFields(core);
   }

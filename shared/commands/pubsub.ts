@@ -94,6 +94,11 @@ export const pubsubCommands: CommandSpec[] = [
     since: '2.0.0',
     handler: (ctx, argv) => {
       const n = ctx.core.publish(argv[1], argv[2]);
+      if (ctx.core.cluster) {
+        // Cluster mode: the bus carries it to every node, replicas included, instead of the replication stream.
+        ctx.core.cluster.publish(argv[1], argv[2]);
+        return n;
+      }
       // Redis propagates PUBLISH so subscribers on replicas get the message too.
       ctx.dirty++;
       return n;

@@ -77,6 +77,10 @@ export class Client {
   readonly createdAt: number;
   lastInteraction: number;
   lastCommand = 'NULL';
+  /** Cluster mode: ASKING was sent (the next command may use a slot being imported). */
+  clusterAsking = false;
+  /** Cluster mode: READONLY was sent (a replica serves reads of its master's slots). */
+  clusterReadonly = false;
   readonly parser: RequestParser;
   readonly out = new ByteWriter(1024);
   /** Output queued by reference (writeRaw), in order after anything taken from `out` before it. */

@@ -138,6 +138,18 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     reject(core, client, NOAUTH, fullName);
     return;
   }
+  if (core.cluster !== null && !client.isMaster) {
+    const err = core.cluster.route(client, spec, argv, parentName);
+    if (err !== null) {
+      // EXEC redirected: the transaction is dropped (Redis's discardTransaction); else it is doomed.
+      if (parentName === 'exec' && client.multi) {
+        client.multi = null;
+        core.unwatchAll(client);
+      }
+      reject(core, client, err, fullName);
+      return;
+    }
+  }
   if (!client.isMaster) {
     for (const guard of core.writeGuards) {
       const err = guard(client, spec);

@@ -9,6 +9,16 @@ import { Propagator } from './propagator.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
+/**
+ * Cluster mode's hook into dispatch: for a command about to run, the redirection or refusal to reply instead
+ * (MOVED, ASK, CROSSSLOT, CLUSTERDOWN...), or null to run it here. Installed by shared/cluster.
+ */
+export interface ClusterRouter {
+  route(client: Client, spec: CommandSpec, argv: string[], parentName: string): string | null;
+  /** Cluster-wide PUBLISH: also sent to every other node. */
+  publish(channel: string, message: string): void;
+}
+
 export interface ServerHost {
   /** Wall-clock time in ms since the epoch. */
   now(): number;
@@ -100,6 +110,8 @@ export class ServerCore {
   private readonly pendingWrites = new Set<Client>();
   private nextClientId = 1;
   readonly startedAt: number;
+  /** Set in cluster mode (cluster-enabled yes). */
+  cluster: ClusterRouter | null = null;
   /** Role: set by the replication layer. */
   role: 'master' | 'replica' = 'master';
   /** Whether the master link is up (replica role). */

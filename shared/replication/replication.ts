@@ -130,7 +130,8 @@ export class Replication {
   constructor(
     readonly core: ServerCore,
     /** Opens connections to a master; without one this server can only be a master. */
-    private readonly connector?: MasterConnector,
+    /** Opens connections to other servers (masters; MIGRATE's targets); absent on the edge. */
+    readonly connector?: MasterConnector,
   ) {
     registry.set(core, this);
     this.replid = newReplId(core);

@@ -1,3 +1,4 @@
+import type { ClusterHost } from '../../shared/cluster/cluster.js';
 import { binaryToBytes } from '../../shared/bytes.js';
 import type { Client, Transport } from '../../shared/engine/client.js';
 import type { CommandSpec } from '../../shared/engine/command-spec.js';
@@ -73,7 +74,14 @@ export class TestClient {
 
 /** An in-memory server core with a fake clock, recording what it propagates. */
 export function createHarness(
-  opts: { config?: Record<string, string>; now?: number; commands?: CommandSpec[]; connector?: MasterConnector } = {},
+  opts: {
+    config?: Record<string, string>;
+    now?: number;
+    commands?: CommandSpec[];
+    connector?: MasterConnector;
+    /** Cluster mode (with config 'cluster-enabled': 'yes'): the bus and nodes.conf stand-in. */
+    clusterHost?: ClusterHost;
+  } = {},
 ) {
   const clock: TestClock = {
     now: opts.now ?? 1_700_000_000_000,
@@ -83,11 +91,12 @@ export function createHarness(
   };
   const logs: string[] = [];
   // `commands` adds to (or replaces entries of) the full table.
-  const { core, replication } = createServerCore({
+  const { core, replication, cluster } = createServerCore({
     host: { now: () => clock.now, log: (level, msg) => logs.push(`${level}: ${msg}`) },
     config: new Config(opts.config ?? {}),
     commands: opts.commands,
     connector: opts.connector,
+    clusterHost: opts.clusterHost,
   });
   /** Every command propagated, in order, including SELECT/MULTI/EXEC framing. */
   const propagated: string[][] = [];
@@ -99,6 +108,7 @@ export function createHarness(
   return {
     core,
     replication,
+    cluster,
     clock,
     logs,
     propagated,

@@ -1,0 +1,116 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import type { BusLink, Cluster, ClusterHost } from '../shared/cluster/cluster.js';
+import type { ServerCore } from '../shared/engine/server-core.js';
+
+/** An IPv4 peer seen on a dual-stack socket is reported as ::ffff:a.b.c.d; the cluster wants a.b.c.d. */
+function plainIp(ip: string | undefined): string {
+  if (!ip) return '';
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+/**
+ * The Node side of the cluster bus: TCP sockets on the bus port (cluster-port, or port + 10000) for the
+ * core's BusLinks, and nodes.conf written atomically (temp file, fsync, rename) as Redis's clusterSaveConfig.
+ */
+export class ClusterBusTransport implements ClusterHost {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private cluster: Cluster | null = null;
+  private core: ServerCore | null = null;
+  /** The bus port actually bound. */
+  port = 0;
+
+  constructor(private readonly configPath: string) {}
+
+  /** Where nodes.conf lives: cluster-config-file relative to `dir`, as Redis after its chdir. */
+  static configPathFor(dir: string, file: string): string {
+    return path.resolve(dir, file);
+  }
+
+  attach(cluster: Cluster, core: ServerCore): void {
+    this.cluster = cluster;
+    this.core = core;
+  }
+
+  loadConfig(): string | null {
+    try {
+      return readFileSync(this.configPath, 'latin1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  saveConfig(text: string): void {
+    const tmp = `${this.configPath}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, Buffer.from(text, 'latin1'));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.configPath);
+  }
+
+  private wire(link: BusLink, socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    link.send = (bytes) => {
+      socket.write(bytes);
+    };
+    link.close = () => socket.destroy();
+    socket.on('data', (data) => {
+      this.cluster?.receive(link, data);
+      this.core?.flushWrites();
+    });
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.cluster?.linkDown(link);
+    });
+    socket.on('error', () => socket.destroy());
+  }
+
+  connect(link: BusLink, ip: string, port: number): void {
+    const socket = connect({ host: ip, port });
+    this.wire(link, socket);
+    socket.on('connect', () => {
+      link.remoteIp = plainIp(socket.remoteAddress);
+      link.localIp = plainIp(socket.localAddress);
+      this.cluster?.linkUp(link);
+      this.core?.flushWrites();
+    });
+  }
+
+  /** Listens for other nodes on the bus port (on the addresses the RESP port binds). */
+  async listen(hosts: string[], port: number): Promise<void> {
+    const server = createServer((socket) => {
+      if (!this.cluster) return socket.destroy();
+      const link = this.cluster.accept();
+      link.remoteIp = plainIp(socket.remoteAddress);
+      link.localIp = plainIp(socket.localAddress);
+      this.wire(link, socket);
+    });
+    const host = hosts.includes('0.0.0.0') || hosts.length === 0 ? '0.0.0.0' : hosts[0];
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.port = port;
+  }
+
+  async close(): Promise<void> {
+    this.cluster?.close();
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+}
