@@ -17,6 +17,7 @@ import {
 } from './cluster-message.js';
 import { CLUSTER_SLOTS, ClusterState, NodeFlag, bitmapHas, isMaster, newClusterNode, type ClusterNode } from './cluster-node.js';
 import { keyHashSlot } from './key-slot.js';
+import { slotIndexed } from './slot-index.js';
 import { parseNodesConfig, serializeNodesConfig } from './nodes-config.js';
 
 /** What the runtime provides to the cluster bus. */
@@ -67,6 +68,11 @@ const MF_PAUSE_MULT = 2;
 const MAX_BUS_MESSAGE = 64 * 1024 * 1024;
 /** How long a master waits after start before the cluster state may turn ok (Redis's CLUSTER_WRITABLE_DELAY). */
 const WRITABLE_DELAY = 2000;
+/** Bounds of the wait of a master back from a minority partition (CLUSTER_MIN/MAX_REJOIN_DELAY). */
+const MIN_REJOIN_DELAY = 500;
+const MAX_REJOIN_DELAY = 5000;
+/** How long a master must stay orphaned before a replica migrates to it (CLUSTER_SLAVE_MIGRATION_DELAY). */
+const REPLICA_MIGRATION_DELAY = 5000;
 
 /**
  * Redis Cluster on one node: the slot table and node view (ClusterState), the cluster bus protocol in Redis's
@@ -86,6 +92,10 @@ export class Cluster implements ClusterRouter {
   /** When this master last voted for a replica of each master (by master name). */
   private readonly votedTime = new Map<string, number>();
   private iteration = 0;
+  /** When this node last saw itself on the minority side (updateState). */
+  private amongMinorityTime = 0;
+  /** Since when each master (by name) has had no working replica. */
+  private readonly orphanedSince = new Map<string, number>();
   private readonly startedAt: number;
   private stateChanged = true;
 
@@ -482,6 +492,9 @@ export class Cluster implements ClusterRouter {
             sender.replicaOf = msg.replicaOf;
             this.save();
           }
+          // A master that has (had) replicas is a target for replica migration once orphaned.
+          const master = this.state.nodes.get(msg.replicaOf);
+          if (master && isMaster(master)) master.flags |= NodeFlag.MIGRATE_TO;
         }
       }
 
@@ -555,11 +568,10 @@ export class Cluster implements ClusterRouter {
   /** Takes a newer address for a node from the message it sent us (nodeUpdateAddressIfNeeded). */
   private updateAddress(node: ClusterNode, link: BusLink, msg: ClusterMessageHeader): boolean {
     if (node === this.myself) return false;
-    if (!link.inbound && link === this.links.get(node)) {
-      // We reached it at its address already.
-    }
+    // Only the link the node opened to us says where it is now; our own link reached it where we thought.
+    if (link === this.links.get(node)) return false;
     const ip = msg.myip || link.remoteIp;
-    if (!ip || (node.ip === ip && node.port === msg.port && node.cport === msg.cport)) return false;
+    if (!ip || (node.ip === ip && node.port === msg.port && node.cport === msg.cport && node.pport === msg.pport)) return false;
     node.ip = ip;
     node.port = msg.port;
     node.cport = msg.cport;
@@ -593,7 +605,12 @@ export class Cluster implements ClusterRouter {
           if (pongTime <= now + 500 && pongTime > node.pongReceived) node.pongReceived = pongTime;
         }
         // A node we cannot reach, seen elsewhere at another address: try that one.
-        if (node.flags & (NodeFlag.FAIL | NodeFlag.PFAIL) && !(g.flags & NodeFlag.NOADDR) && !(node.flags & NodeFlag.HANDSHAKE) && (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)) {
+        if (
+          node.flags & (NodeFlag.FAIL | NodeFlag.PFAIL) &&
+          !(g.flags & (NodeFlag.NOADDR | NodeFlag.FAIL | NodeFlag.PFAIL)) &&
+          !(node.flags & NodeFlag.HANDSHAKE) &&
+          (node.ip !== g.ip || node.port !== g.port || node.cport !== g.cport)
+        ) {
           const out = this.links.get(node);
           if (out) this.freeLink(out);
           node.ip = g.ip;
@@ -603,8 +620,15 @@ export class Cluster implements ClusterRouter {
           node.flags &= ~NodeFlag.NOADDR;
         }
       } else if (sender && !(g.flags & NodeFlag.NOADDR) && !this.isBlacklisted(g.name)) {
-        // A node we do not know, vouched for by a known node: meet it.
-        this.startHandshake(g.ip, g.port, g.cport);
+        // A node we do not know, vouched for by a known node: add it under its own name (a MEET to the address
+        // could join whatever cluster now lives there), and the cron connects and PINGs it.
+        const added = newClusterNode(g.name, g.flags & ~(NodeFlag.MYSELF | NodeFlag.MEET), now);
+        added.ip = g.ip;
+        added.port = g.port;
+        added.cport = g.cport;
+        added.pport = g.pport;
+        this.state.nodes.set(added.name, added);
+        this.save();
       }
     }
   }
@@ -612,7 +636,7 @@ export class Cluster implements ClusterRouter {
   private isBlacklisted(name: string): boolean {
     const until = this.state.blacklist.get(name);
     if (until === undefined) return false;
-    if (until <= this.core.now() / 1000) {
+    if (until < Math.floor(this.core.now() / 1000)) {
       this.state.blacklist.delete(name);
       return false;
     }
@@ -691,24 +715,36 @@ export class Cluster implements ClusterRouter {
     let newMaster: ClusterNode | null = null;
     const dirty: number[] = [];
     let changed = false;
+    let senderSlots = 0;
+    let migratedOurSlots = 0;
     for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
       if (!bitmapHas(slots, slot)) continue;
+      senderSlots++;
       const owner = this.state.slotOwner[slot];
       if (owner === sender) continue;
       // A slot we are importing is assigned by CLUSTER SETSLOT NODE, not by gossip.
       if (this.state.importingFrom.has(slot)) continue;
       if (owner === null || owner.configEpoch < senderConfigEpoch) {
         if (owner === me && this.countKeysInSlot(slot) > 0) dirty.push(slot);
-        if (owner === curMaster) newMaster = sender;
+        if (owner === curMaster) {
+          newMaster = sender;
+          migratedOurSlots++;
+        }
         this.state.assignSlot(slot, sender);
         changed = true;
       }
     }
     if (!changed) return;
     this.stateChanged = true;
-    if (newMaster && curMaster.numSlots === 0 && (this.core.config.bool('cluster-allow-replica-migration') || curMaster !== me)) {
+    const myMaster = isMaster(me) ? null : this.myMaster();
+    const grandMaster = myMaster?.replicaOf ? (this.state.nodes.get(myMaster.replicaOf) ?? null) : null;
+    if (newMaster && curMaster.numSlots === 0 && (this.core.config.bool('cluster-allow-replica-migration') || senderSlots === migratedOurSlots)) {
       this.core.host.log('notice', 'Configuration change detected. Reconfiguring myself as a replica of ' + sender.name);
       this.setMyselfReplicaOf(sender);
+    } else if (grandMaster && grandMaster !== me && !isMaster(myMaster!)) {
+      // Our master lost its last slot and follows another master: follow that one (no sub-replicas).
+      this.core.host.log('notice', `I'm a sub-replica! Reconfiguring myself as a replica of grandmaster ${grandMaster.name}`);
+      this.setMyselfReplicaOf(grandMaster);
     } else if (dirty.length > 0) {
       for (const slot of dirty) this.deleteKeysInSlot(slot);
     }
@@ -727,6 +763,8 @@ export class Cluster implements ClusterRouter {
 
   private setNodeAsMaster(node: ClusterNode): void {
     if (isMaster(node)) return;
+    // A replica that took over a master with replicas should get replicas too (replica migration's target).
+    if (node.replicaOf && node !== this.myself) node.flags |= NodeFlag.MIGRATE_TO;
     node.flags &= ~NodeFlag.SLAVE;
     node.flags |= NodeFlag.MASTER;
     node.replicaOf = null;
@@ -757,21 +795,18 @@ export class Cluster implements ClusterRouter {
     if (target) this.replication.setMaster(target);
   }
 
-  /** The keys of db 0 in a slot (cluster mode has one database). */
+  /** The keys of db 0 in a slot (cluster mode has one database), from the slot index. */
   keysInSlot(slot: number, limit = Infinity): string[] {
     const out: string[] = [];
-    const db = this.core.dbs[0];
-    for (const key of db.dict.keys()) {
+    for (const key of slotIndexed(this.core.dbs[0]).keysIn(slot)) {
       if (out.length >= limit) break;
-      if (keyHashSlot(key) === slot) out.push(key);
+      out.push(key);
     }
     return out;
   }
 
   countKeysInSlot(slot: number): number {
-    let n = 0;
-    for (const key of this.core.dbs[0].dict.keys()) if (keyHashSlot(key) === slot) n++;
-    return n;
+    return slotIndexed(this.core.dbs[0]).keysIn(slot).size;
   }
 
   private deleteKeysInSlot(slot: number): void {
@@ -965,7 +1000,8 @@ export class Cluster implements ClusterRouter {
   }
 
   private resetManualFailover(): void {
-    if (this.mfEnd && isMaster(this.myself) && this.mfReplica) this.core.unpause();
+    // The pause was ours (MFSTART from our replica): end it even if we are no longer the master.
+    if (this.mfReplica) this.core.unpause();
     this.mfEnd = 0;
     this.mfReplica = null;
     this.mfMasterOffset = -1;
@@ -1064,7 +1100,65 @@ export class Cluster implements ClusterRouter {
       this.handleLater = false;
       this.handleReplicaFailover();
     }
-    if (this.stateChanged || this.iteration % 10 === 0) this.updateState();
+    if (!isMaster(me) && this.core.config.bool('cluster-allow-replica-migration')) this.handleReplicaMigration();
+    if (this.stateChanged || this.state.state === 'fail' || this.iteration % 10 === 0) this.updateState();
+  }
+
+  /** Replicas of a master that are not flagged FAIL. */
+  private workingReplicas(master: ClusterNode): number {
+    let n = 0;
+    for (const r of this.state.replicasOf(master)) if (!(r.flags & NodeFlag.FAIL)) n++;
+    return n;
+  }
+
+  /**
+   * Replica migration (clusterHandleSlaveMigration): when a master serving slots has no working replica left, a
+   * replica of the master with the most replicas (the one with the smallest name) moves to it, as long as its
+   * own master keeps more than cluster-migration-barrier working replicas.
+   */
+  private handleReplicaMigration(): void {
+    const me = this.myself;
+    const myMaster = this.myMaster();
+    if (!myMaster || myMaster === me) return;
+    const now = this.core.now();
+    let orphaned = 0;
+    let maxReplicas = 0;
+    let mine = 0;
+    for (const n of this.state.nodes.values()) {
+      if (!isMaster(n) || n.flags & NodeFlag.FAIL) continue;
+      const ok = this.workingReplicas(n);
+      if (ok === 0 && n.numSlots > 0 && n.flags & NodeFlag.MIGRATE_TO) orphaned++;
+      if (ok > maxReplicas) maxReplicas = ok;
+      if (n === myMaster) mine = ok;
+    }
+    // Moving only makes sense from a master with at least two working replicas.
+    if (orphaned === 0 || maxReplicas < 2 || mine !== maxReplicas) return;
+    if (this.state.state !== 'ok') return;
+    let okHere = 0;
+    for (const r of this.state.replicasOf(myMaster)) if (!(r.flags & (NodeFlag.FAIL | NodeFlag.PFAIL))) okHere++;
+    if (okHere <= this.core.config.int('cluster-migration-barrier')) return;
+    let target: ClusterNode | null = null;
+    let candidate: ClusterNode = me;
+    for (const n of this.state.nodes.values()) {
+      let ok = 0;
+      let isOrphaned = isMaster(n) && !(n.flags & NodeFlag.FAIL) && (n.flags & NodeFlag.MIGRATE_TO) !== 0;
+      if (isMaster(n)) ok = this.workingReplicas(n);
+      if (ok > 0) isOrphaned = false;
+      if (isOrphaned) {
+        if (!target && n.numSlots > 0) target = n;
+        if (!this.orphanedSince.has(n.name)) this.orphanedSince.set(n.name, now);
+      } else {
+        this.orphanedSince.delete(n.name);
+      }
+      if (ok === maxReplicas) {
+        for (const r of this.state.replicasOf(n)) if (r.name < candidate.name) candidate = r;
+      }
+    }
+    // Wait a little: during a failover the natural replicas need time to advertise their new master.
+    if (target && candidate === me && now - (this.orphanedSince.get(target.name) ?? now) > REPLICA_MIGRATION_DELAY) {
+      this.core.host.log('notice', `Migrating to orphaned master ${target.name}`);
+      this.setMyselfReplicaOf(target);
+    }
   }
 
   /** cluster_state: ok when every slot is served by a master not flagged FAIL and we are in the majority. */
@@ -1090,9 +1184,16 @@ export class Cluster implements ClusterRouter {
       size++;
       if (!(n.flags & (NodeFlag.FAIL | NodeFlag.PFAIL))) reachable++;
     }
-    if (reachable < Math.floor(size / 2) + 1) ok = false;
+    const now = this.core.now();
+    if (reachable < Math.floor(size / 2) + 1) {
+      ok = false;
+      this.amongMinorityTime = now;
+    }
     const next = ok ? 'ok' : 'fail';
     if (next !== this.state.state) {
+      // A master back from the minority side waits for the configuration it missed before serving again.
+      const rejoinDelay = Math.min(MAX_REJOIN_DELAY, Math.max(MIN_REJOIN_DELAY, this.nodeTimeout));
+      if (next === 'ok' && isMaster(this.myself) && now - this.amongMinorityTime < rejoinDelay) return;
       this.core.host.log('notice', `Cluster state changed: ${next}`);
       this.state.state = next;
     }
