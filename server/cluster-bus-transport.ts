@@ -10,6 +10,23 @@ function plainIp(ip: string | undefined): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
+const STRERROR: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EDQUOT: 'Disk quota exceeded',
+  EIO: 'Input/output error',
+};
+
+function strerror(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code && STRERROR[code]) || (e as Error).message;
+}
+
 /**
  * The Node side of the cluster bus: TCP sockets on the bus port (cluster-port, or port + 10000) for the
  * core's BusLinks, and nodes.conf written atomically (temp file, fsync, rename) as Redis's clusterSaveConfig.
@@ -45,14 +62,19 @@ export class ClusterBusTransport implements ClusterHost {
 
   saveConfig(text: string): void {
     const tmp = `${this.configPath}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, Buffer.from(text, 'latin1'));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, Buffer.from(text, 'latin1'));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.configPath);
+    } catch (e) {
+      // CLUSTER SAVECONFIG reports the reason as Redis does, in strerror's words.
+      throw new Error(strerror(e));
     }
-    renameSync(tmp, this.configPath);
   }
 
   private wire(link: BusLink, socket: Socket): void {

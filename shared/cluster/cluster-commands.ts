@@ -7,6 +7,7 @@ import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/r
 import type { Cluster } from './cluster.js';
 import { clusterInfoText, clusterNodeLine, clusterNodesText, clusterShardsReply, clusterSlotsReply } from './cluster-format.js';
 import { CLUSTER_SLOTS, NodeFlag, isMaster, type ClusterNode } from './cluster-node.js';
+import { normalizeIp } from './ip-address.js';
 import { keyHashSlot } from './key-slot.js';
 
 const DISABLED = 'ERR This instance has cluster support disabled';
@@ -24,8 +25,13 @@ function withOffset(cluster: Cluster): Cluster {
   return cluster;
 }
 
+/** A whole decimal number as Redis's string2ll reads it: no sign on zero, no leading zeros, no spaces. */
+function strictInteger(s: string): number {
+  return /^(0|-?[1-9]\d{0,18})$/.test(s) ? Number(s) : NaN;
+}
+
 function parseSlot(s: string): number {
-  const n = /^-?\d+$/.test(s) ? Number(s) : NaN;
+  const n = strictInteger(s);
   if (!Number.isInteger(n) || n < 0 || n >= CLUSTER_SLOTS) throw new CommandError('ERR Invalid or out of range slot');
   return n;
 }
@@ -36,22 +42,25 @@ function nodeOrError(cluster: Cluster, name: string, text = `ERR Unknown node ${
   return node;
 }
 
-/** An IPv4 dotted quad or an IPv6 address (what inet_pton accepts, roughly). */
-function validIp(ip: string): boolean {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) return v4.slice(1).every((p) => Number(p) <= 255);
-  return /^[0-9a-fA-F:.]+$/.test(ip) && ip.includes(':') && ip.split('::').length <= 2;
+/** Redis's nodeIsSlave: the replica flag (a node in handshake is neither). */
+function isReplica(node: ClusterNode): boolean {
+  return (node.flags & NodeFlag.SLAVE) !== 0;
 }
 
-/** ADDSLOTS / DELSLOTS (and the RANGE forms): every slot is checked before any changes. */
-function changeSlots(cluster: Cluster, slots: number[], del: boolean): Reply {
+/**
+ * ADDSLOTS / DELSLOTS (and the RANGE forms): every slot is checked, in argument order as Redis does (a range is
+ * checked before the next one is parsed), before anything changes. `ranges` yields each argument's slots.
+ */
+function changeSlots(cluster: Cluster, ranges: Iterable<number[]>, del: boolean): Reply {
   const seen = new Set<number>();
-  for (const slot of slots) {
-    const owner = cluster.state.slotOwner[slot];
-    if (del && owner === null) throw new CommandError(`ERR Slot ${slot} is already unassigned`);
-    if (!del && owner !== null) throw new CommandError(`ERR Slot ${slot} is already busy`);
-    if (seen.has(slot)) throw new CommandError(`ERR Slot ${slot} specified multiple times`);
-    seen.add(slot);
+  for (const slots of ranges) {
+    for (const slot of slots) {
+      const owner = cluster.state.slotOwner[slot];
+      if (del && owner === null) throw new CommandError(`ERR Slot ${slot} is already unassigned`);
+      if (!del && owner !== null) throw new CommandError(`ERR Slot ${slot} is already busy`);
+      if (seen.has(slot)) throw new CommandError(`ERR Slot ${slot} specified multiple times`);
+      seen.add(slot);
+    }
   }
   for (const slot of seen) {
     if (del) {
@@ -66,16 +75,22 @@ function changeSlots(cluster: Cluster, slots: number[], del: boolean): Reply {
   return OK;
 }
 
-function slotRanges(argv: string[]): number[] {
+/** The slots of each `start end` pair, parsed lazily so each range is checked before the next is read. */
+function* slotRanges(argv: string[]): Generator<number[]> {
   if ((argv.length - 2) % 2 !== 0) throw new CommandError(`ERR wrong number of arguments for 'cluster|${argv[1].toLowerCase()}' command`);
-  const slots: number[] = [];
   for (let i = 2; i < argv.length; i += 2) {
     const start = parseSlot(argv[i]);
     const end = parseSlot(argv[i + 1]);
     if (start > end) throw new CommandError(`ERR start slot number ${start} is greater than end slot number ${end}`);
+    const slots: number[] = [];
     for (let s = start; s <= end; s++) slots.push(s);
+    yield slots;
   }
-  return slots;
+}
+
+/** ADDSLOTS / DELSLOTS arguments: all parsed before any slot is checked (unlike the RANGE forms). */
+function singleSlots(argv: string[]): number[][] {
+  return [argv.slice(2).map(parseSlot)];
 }
 
 /** Redis's clusterBumpConfigEpochWithoutConsensus: a new epoch unless ours is already the greatest. */
@@ -100,7 +115,7 @@ function setSlot(cluster: Cluster, argv: string[]): Reply {
   const state = cluster.state;
   const target = (): ClusterNode => {
     const n = nodeOrError(cluster, argv[4], `ERR I don't know about node ${argv[4]}`);
-    if (!isMaster(n)) throw new CommandError('ERR Target node is not a master');
+    if (isReplica(n)) throw new CommandError('ERR Target node is not a master');
     return n;
   };
   if (action === 'migrating' && argv.length === 5) {
@@ -114,8 +129,9 @@ function setSlot(cluster: Cluster, argv: string[]): Reply {
     state.importingFrom.delete(slot);
   } else if (action === 'node' && argv.length === 5) {
     const n = nodeOrError(cluster, argv[4]);
-    if (!isMaster(n)) throw new CommandError('ERR Target node is not a master');
-    if (state.slotOwner[slot] === me && n !== me && cluster.countKeysInSlot(slot) !== 0) {
+    if (isReplica(n)) throw new CommandError('ERR Target node is not a master');
+    const wasMine = state.slotOwner[slot] === me;
+    if (wasMine && n !== me && cluster.countKeysInSlot(slot) !== 0) {
       throw new CommandError(`ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`);
     }
     if (state.migratingTo.has(slot) && cluster.countKeysInSlot(slot) === 0) state.migratingTo.delete(slot);
@@ -127,6 +143,11 @@ function setSlot(cluster: Cluster, argv: string[]): Reply {
       state.importingFrom.delete(slot);
     }
     state.assignSlot(slot, n);
+    // A master left without slots follows the node that took its last one.
+    if (wasMine && n !== me && me.numSlots === 0 && cluster.core.config.bool('cluster-allow-replica-migration')) {
+      cluster.core.host.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);
+      cluster.setMyselfReplicaOf(n);
+    }
   } else {
     throw new CommandError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP');
   }
@@ -198,7 +219,7 @@ const ADMIN: CommandFlag[] = ['admin', 'stale'];
 
 function replicasReply(cluster: Cluster, name: string): Reply {
   const n = nodeOrError(cluster, name);
-  if (!isMaster(n)) throw new CommandError('ERR The specified node is not a master');
+  if (isReplica(n)) throw new CommandError('ERR The specified node is not a master');
   return cluster.state.replicasOf(n).map((r) => clusterNodeLine(cluster.state, r));
 }
 
@@ -212,7 +233,7 @@ export const clusterCommands: CommandSpec[] = [
     since: '3.0.0',
     subcommands: [
       sub('addslots', -3, ADMIN, 'Assign new hash slots to receiving node', '3.0.0', (ctx, argv) =>
-        changeSlots(clusterOf(ctx.core), argv.slice(2).map(parseSlot), false),
+        changeSlots(clusterOf(ctx.core), singleSlots(argv), false),
       ),
       sub('addslotsrange', -4, ADMIN, 'Assign new hash slots to receiving node', '7.0.0', (ctx, argv) => {
         const cluster = clusterOf(ctx.core);
@@ -238,7 +259,7 @@ export const clusterCommands: CommandSpec[] = [
         return cluster.countKeysInSlot(slot);
       }),
       sub('delslots', -3, ADMIN, 'Set hash slots as unbound in receiving node', '3.0.0', (ctx, argv) =>
-        changeSlots(clusterOf(ctx.core), argv.slice(2).map(parseSlot), true),
+        changeSlots(clusterOf(ctx.core), singleSlots(argv), true),
       ),
       sub('delslotsrange', -4, ADMIN, 'Set hash slots as unbound in receiving node', '7.0.0', (ctx, argv) => {
         const cluster = clusterOf(ctx.core);
@@ -286,12 +307,18 @@ export const clusterCommands: CommandSpec[] = [
         if (count < 0 || slot < 0 || slot >= CLUSTER_SLOTS) throw new CommandError('ERR Invalid slot or number of keys');
         return cluster.keysInSlot(slot, count);
       }),
-      sub('help', 2, ['loading', 'stale'], 'Show helpful text about the different subcommands', '5.0.0', (_ctx, argv) => helpReply(argv[0], HELP)),
+      sub('help', 2, ['loading', 'stale'], 'Show helpful text about the different subcommands', '5.0.0', (ctx, argv) => {
+        clusterOf(ctx.core);
+        return helpReply(argv[0], HELP);
+      }),
       sub('info', 2, ['stale'], 'Provides info about Redis Cluster node state', '3.0.0', (ctx) => {
         const cluster = clusterOf(ctx.core);
         return new VerbatimReply('txt', clusterInfoText(cluster.state, cluster.counters));
       }),
-      sub('keyslot', 3, ['stale'], 'Returns the hash slot of the specified key', '3.0.0', (_ctx, argv) => keyHashSlot(argv[2])),
+      sub('keyslot', 3, ['stale'], 'Returns the hash slot of the specified key', '3.0.0', (ctx, argv) => {
+        clusterOf(ctx.core);
+        return keyHashSlot(argv[2]);
+      }),
       sub('links', 2, ['stale'], 'Returns a list of all TCP links to and from peer nodes in cluster', '7.0.0', (ctx) => {
         const cluster = clusterOf(ctx.core);
         return cluster.linkList().map(
@@ -309,14 +336,15 @@ export const clusterCommands: CommandSpec[] = [
       sub('meet', -4, ADMIN, 'Force a node cluster to handshake with another node', '3.0.0', (ctx, argv) => {
         const cluster = clusterOf(ctx.core);
         if (argv.length > 5) throw subcommandSyntaxError(argv);
-        const port = /^-?\d+$/.test(argv[3]) ? Number(argv[3]) : NaN;
+        const port = strictInteger(argv[3]);
         if (!Number.isSafeInteger(port)) throw new CommandError(`ERR Invalid TCP base port specified: ${argv[3]}`);
         let cport = port + 10000;
         if (argv.length === 5) {
-          cport = /^-?\d+$/.test(argv[4]) ? Number(argv[4]) : NaN;
+          cport = strictInteger(argv[4]);
           if (!Number.isSafeInteger(cport)) throw new CommandError(`ERR Invalid TCP bus port specified: ${argv[4]}`);
         }
-        if (!validIp(argv[2]) || !cluster.startHandshake(argv[2], port, cport)) {
+        const ip = normalizeIp(argv[2]);
+        if (ip === null || !cluster.startHandshake(ip, port, cport)) {
           throw new CommandError(`ERR Invalid node address specified: ${argv[2]}:${argv[3]}`);
         }
         return OK;
@@ -331,7 +359,7 @@ export const clusterCommands: CommandSpec[] = [
         const cluster = clusterOf(ctx.core);
         const n = nodeOrError(cluster, argv[2]);
         if (n === cluster.myself) throw new CommandError("ERR Can't replicate myself");
-        if (!isMaster(n)) throw new CommandError('ERR I can only replicate a master, not a replica.');
+        if (isReplica(n)) throw new CommandError('ERR I can only replicate a master, not a replica.');
         const me = cluster.myself;
         if (isMaster(me) && (me.numSlots !== 0 || ctx.core.dbs[0].size !== 0)) {
           throw new CommandError('ERR To set a master the node must be empty and without assigned slots.');
@@ -356,13 +384,15 @@ export const clusterCommands: CommandSpec[] = [
       }),
       sub('saveconfig', 2, ADMIN, 'Forces the node to save cluster state on disk', '3.0.0', (ctx) => {
         const cluster = clusterOf(ctx.core);
-        if (!cluster.save()) throw new CommandError('ERR Error saving the cluster node config');
+        const error = cluster.saveError();
+        if (error !== null) throw new CommandError(`ERR error saving the cluster node config: ${error}`);
         return OK;
       }),
       sub('set-config-epoch', 3, ADMIN, 'Set the configuration epoch in a new node', '3.0.0', (ctx, argv) => {
         const cluster = clusterOf(ctx.core);
         const epoch = parseInteger(argv[2]);
-        if (epoch < 0) throw new CommandError(`ERR Invalid config epoch specified: ${epoch}`);
+        // Epochs are JS numbers here: beyond 2^53 they could not be kept exactly, so they are refused.
+        if (epoch < 0 || !Number.isSafeInteger(epoch)) throw new CommandError(`ERR Invalid config epoch specified: ${argv[2]}`);
         if (cluster.state.nodes.size > 1) {
           throw new CommandError('ERR The user can assign a config epoch only when the node does not know any other node.');
         }

@@ -178,12 +178,18 @@ export class Cluster implements ClusterRouter {
 
   /** Writes nodes.conf now (Redis saves before replying to a command that changed the configuration). */
   save(): boolean {
+    return this.saveError() === null;
+  }
+
+  /** Writes nodes.conf now; the reason it failed (as strerror words it), or null. */
+  saveError(): string | null {
     try {
       this.host.saveConfig(serializeNodesConfig(this.state));
-      return true;
+      return null;
     } catch (e) {
-      this.core.host.log('warning', `Could not save the cluster configuration: ${(e as Error).message}`);
-      return false;
+      const reason = (e as Error).message;
+      this.core.host.log('warning', `Could not save the cluster configuration: ${reason}`);
+      return reason;
     }
   }
 
@@ -795,14 +801,11 @@ export class Cluster implements ClusterRouter {
     if (target) this.replication.setMaster(target);
   }
 
-  /** The keys of db 0 in a slot (cluster mode has one database), from the slot index. */
+  /** The keys of db 0 in a slot (cluster mode has one database), newest first as Redis lists them. */
   keysInSlot(slot: number, limit = Infinity): string[] {
-    const out: string[] = [];
-    for (const key of slotIndexed(this.core.dbs[0]).keysIn(slot)) {
-      if (out.length >= limit) break;
-      out.push(key);
-    }
-    return out;
+    const all = [...slotIndexed(this.core.dbs[0]).keysIn(slot)];
+    all.reverse();
+    return all.length > limit ? all.slice(0, limit) : all;
   }
 
   countKeysInSlot(slot: number): number {
@@ -1215,13 +1218,6 @@ export class Cluster implements ClusterRouter {
    */
   route(client: Client, spec: CommandSpec, argv: string[], parentName: string): string | null {
     const asking = client.clusterAsking;
-    // ASKING is good for the next command only (a MULTI's queued commands keep it until EXEC).
-    if (parentName !== 'asking' && !client.multi) client.clusterAsking = false;
-    if (parentName === 'select' && argv.length === 2 && /^-?\d+$/.test(argv[1]) && Number(argv[1]) !== 0) {
-      return 'ERR SELECT is not allowed in cluster mode';
-    }
-    if (parentName === 'swapdb') return 'ERR SWAPDB is not allowed in cluster mode';
-    if (parentName === 'replicaof' || parentName === 'slaveof') return 'ERR REPLICAOF not allowed in cluster mode.';
     const isExec = parentName === 'exec' && client.multi !== null;
     if (!isExec && spec.firstKey === 0 && !spec.getKeys) return null;
     const commands = isExec ? client.multi!.queue.map((q) => ({ spec: q.spec, argv: q.argv })) : [{ spec, argv }];
@@ -1277,8 +1273,15 @@ export class Cluster implements ClusterRouter {
     }
     if (client.clusterReadonly && !write && !isMaster(me) && me.replicaOf === node.name) return null;
     if (node !== me) return `MOVED ${slot} ${this.endpoint(node)}`;
-    if (parentName === 'move') return 'ERR MOVE is not allowed in cluster mode';
     return null;
+  }
+
+  /**
+   * After each command (Redis's resetClient): ASKING is good for the next command only, whether it ran or was
+   * refused, unless it was ASKING itself or the client is in a MULTI (then it lasts until EXEC).
+   */
+  afterCommand(client: Client, argv: string[]): void {
+    if (client.clusterAsking && !client.multi && argv[0].toLowerCase() !== 'asking') client.clusterAsking = false;
   }
 
   /** The address clients are redirected to (cluster-preferred-endpoint-type ip). */
@@ -1324,6 +1327,11 @@ export class Cluster implements ClusterRouter {
       me.flags &= ~NodeFlag.SLAVE;
       me.flags |= NodeFlag.MASTER;
       me.replicaOf = null;
+      // As Redis's clusterReset: a replica turned master starts empty (its data belonged to its old shard).
+      for (const db of this.core.dbs) {
+        for (const key of [...db.dict.keys()]) this.core.signalModifiedKey(db.id, key);
+        db.clear();
+      }
     }
     for (let slot = 0; slot < CLUSTER_SLOTS; slot++) this.state.clearSlot(slot);
     this.state.migratingTo.clear();

@@ -37,6 +37,7 @@ export const connectionCommands: CommandSpec[] = [
     summary: 'Changes the selected database.',
     handler: (ctx, argv) => {
       const n = parseInteger(argv[1], 'ERR value is not an integer or out of range');
+      if (ctx.core.cluster && n !== 0) throw new CommandError('ERR SELECT is not allowed in cluster mode');
       if (n < 0 || n >= ctx.core.dbs.length) throw new CommandError(INVALID_DB);
       ctx.client.db = n;
       return OK;

@@ -133,6 +133,7 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
     else if (isWord(argv[i], 'db') && i + 1 < argv.length) dst = databaseArg(ctx, argv[++i]);
     else throw new CommandError(SYNTAX);
   }
+  if (ctx.core.cluster && (src.id !== 0 || dst.id !== 0)) throw new CommandError('ERR Copying to another database is not allowed in cluster mode');
   if (src === dst && key === newKey) throw new CommandError(SAME_OBJECT);
   const value = ctx.lookupRead(key);
   if (value === undefined) return 0;
@@ -144,6 +145,7 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
 }
 
 function move(ctx: CommandContext, argv: string[]): Reply {
+  if (ctx.core.cluster) throw new CommandError('ERR MOVE is not allowed in cluster mode');
   const key = argv[1];
   const src = ctx.db;
   const dst = databaseArg(ctx, argv[2]);
@@ -159,6 +161,7 @@ function move(ctx: CommandContext, argv: string[]): Reply {
 }
 
 function swapdb(ctx: CommandContext, argv: string[]): Reply {
+  if (ctx.core.cluster) throw new CommandError('ERR SWAPDB is not allowed in cluster mode');
   const id1 = parseInt32(argv[1], 'ERR invalid first DB index');
   const id2 = parseInt32(argv[2], 'ERR invalid second DB index');
   const n = ctx.core.dbs.length;

@@ -34,6 +34,7 @@ export function processInput(core: ServerCore, client: Client): void {
     if (argv === null) break;
     processCommand(core, client, argv);
     if (client.isMaster) core.afterMasterCommand?.(client);
+    else if (core.cluster !== null) core.cluster.afterCommand(client, argv);
   }
 }
 

@@ -17,6 +17,8 @@ export interface ClusterRouter {
   route(client: Client, spec: CommandSpec, argv: string[], parentName: string): string | null;
   /** Cluster-wide PUBLISH: also sent to every other node. */
   publish(channel: string, message: string): void;
+  /** After each command from a client (run or refused). */
+  afterCommand(client: Client, argv: string[]): void;
 }
 
 export interface ServerHost {

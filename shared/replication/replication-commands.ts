@@ -7,6 +7,7 @@ import { describeTarget, parseMasterTarget } from './replica-link.js';
 import { WAIT_KEY, replicationOf } from './replication.js';
 
 function replicaofHandler(ctx: CommandContext, argv: string[]): Reply {
+  if (ctx.core.cluster) throw new CommandError('ERR REPLICAOF not allowed in cluster mode.');
   const repl = replicationOf(ctx.core);
   const args = argv.slice(1);
   if (args.length === 2 && args[0].toLowerCase() === 'no' && args[1].toLowerCase() === 'one') {
@@ -40,6 +41,7 @@ export const replicationCommands: CommandSpec[] = [
     summary: 'Start a coordinated failover between this server and one of its replicas.',
     since: '6.2.0',
     handler: (ctx, argv) => {
+      if (ctx.core.cluster) throw new CommandError('ERR FAILOVER not allowed in cluster mode.');
       replicationOf(ctx.core).failover.command(argv);
       return OK;
     },
