@@ -83,6 +83,11 @@ async function waitAgreed(node: ClusterNodeProcess): Promise<void> {
   }, 30_000, 'all nodes to agree about slots');
 }
 
+/** A shard channel name whose slot `master` serves. */
+async function channelServedBy(master: ClusterNodeProcess, nodes: ClusterNodeProcess[]): Promise<string> {
+  for (let i = 0; ; i++) if ((await ownerOf(`news:${i}`, master, nodes)) === master) return `news:${i}`;
+}
+
 async function totalKeys(masters: ClusterNodeProcess[]): Promise<number> {
   let n = 0;
   for (const m of masters) n += Number(await ask(m.port, 'DBSIZE'));
@@ -192,6 +197,18 @@ describe('one cluster of our nodes and stock redis-server nodes', () => {
     await waitClusterOk(all.map((n) => n.port));
     for (const n of [o1, s3]) {
       expect(await redisCli(['--cluster', 'check', `127.0.0.1:${n.port}`])).toContain('[OK] All nodes agree about slots configuration.');
+    }
+
+    // Sharded Pub/Sub crosses the bus both ways: our master to its stock replica, the stock master to ours.
+    for (const [master, replica] of [[o1, s4], [s3, o5]] as const) {
+      const channel = await channelServedBy(master, all);
+      const sub = await RespConnection.tcp(replica.port);
+      cleanups.push(() => sub.close());
+      expect(await sub.call('READONLY')).toEqual(new SimpleString('OK'));
+      expect(await sub.call('SSUBSCRIBE', channel)).toEqual(['ssubscribe', channel, 1]);
+      expect(await ask(master.port, 'SPUBLISH', channel, `from ${master.kind}`)).toBe(0);
+      expect(await sub.next()).toEqual(['smessage', channel, `from ${master.kind}`]);
+      sub.close();
     }
 
     const client = clusterClient(o1.port);

@@ -143,6 +143,7 @@ function setSlot(cluster: Cluster, argv: string[]): Reply {
       state.importingFrom.delete(slot);
     }
     state.assignSlot(slot, n);
+    if (wasMine && n !== me) cluster.removeShardChannelsInSlot(slot);
     // A master left without slots follows the node that took its last one.
     if (wasMine && n !== me && me.numSlots === 0 && cluster.core.config.bool('cluster-allow-replica-migration')) {
       cluster.core.host.log('notice', `Configuration change detected. Reconfiguring myself as a replica of ${n.name}`);

@@ -501,6 +501,39 @@ describe('cluster-wide PUBLISH', () => {
   });
 });
 
+describe('sharded Pub/Sub', () => {
+  it('SPUBLISH reaches shard subscribers on the master and its replicas only; a slot leaving the shard unsubscribes them', async () => {
+    const bus = new MemoryClusterBus();
+    const { masters, replicas } = await bus.createCluster(3, [1]);
+    const replica = replicas[0];
+    const owner = masters.find((m) => m.cluster.myself.name === replica.cluster.myself.replicaOf)!;
+    const other = masters.find((m) => m !== owner)!;
+    // A channel whose slot the replica's master serves.
+    let channel = '';
+    for (let i = 0; !channel; i++) if (owner.cluster.state.slotOwner[keyHashSlot(`orders:${i}`)] === owner.cluster.myself) channel = `orders:${i}`;
+    const slot = keyHashSlot(channel);
+    // Refused where the slot is not served, as a key would be.
+    expect(other.client().call('SSUBSCRIBE', channel)).toEqual(new ErrorReply(`MOVED ${slot} ${NODE_IP}:${owner.cluster.myself.port}`));
+    const onOwner = owner.client();
+    expect(onOwner.call('SSUBSCRIBE', channel)).toEqual(['ssubscribe', channel, 1]);
+    const onReplica = replica.client();
+    expect(onReplica.call('READONLY')).toEqual(new SimpleString('OK'));
+    expect(onReplica.call('SSUBSCRIBE', channel)).toEqual(['ssubscribe', channel, 1]);
+    const plain = other.client();
+    plain.call('SUBSCRIBE', channel);
+    expect(owner.call('SPUBLISH', channel, 'first')).toBe(1);
+    await bus.settle();
+    expect(onOwner.next()).toEqual(['smessage', channel, 'first']);
+    expect(onReplica.next()).toEqual(['smessage', channel, 'first']);
+    // A plain SUBSCRIBE on another shard hears nothing: shard messages stay in the shard.
+    expect(plain.next()).toBeUndefined();
+    // The slot moves to another master: its subscribers here are told to go away.
+    expect(owner.call('CLUSTER', 'SETSLOT', slot, 'NODE', other.cluster.myself.name)).toEqual(new SimpleString('OK'));
+    expect(onOwner.next()).toEqual(['sunsubscribe', channel, 0]);
+    expect(owner.core.shardChannels.has(channel)).toBe(false);
+  });
+});
+
 describe('bus robustness', () => {
   it('malformed bytes close only the link they arrive on; the node reconnects and the cluster keeps working', async () => {
     const bus = new MemoryClusterBus();

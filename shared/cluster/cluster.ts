@@ -15,6 +15,7 @@ import {
   type ClusterMessageHeader,
   type GossipEntry,
 } from './cluster-message.js';
+import { PushReply } from '../resp/reply.js';
 import { CLUSTER_SLOTS, ClusterState, NodeFlag, bitmapHas, isMaster, newClusterNode, type ClusterNode } from './cluster-node.js';
 import { keyHashSlot } from './key-slot.js';
 import { slotIndexed } from './slot-index.js';
@@ -538,8 +539,10 @@ export class Cluster implements ClusterRouter {
           this.save();
         }
       }
-    } else if (type === MessageType.PUBLISH || type === MessageType.PUBLISHSHARD) {
+    } else if (type === MessageType.PUBLISH) {
       if (sender && 'channel' in msg) this.core.publish(msg.channel, msg.message);
+    } else if (type === MessageType.PUBLISHSHARD) {
+      if (sender && 'channel' in msg) this.core.publishShard(msg.channel, msg.message);
     } else if (type === MessageType.FAILOVER_AUTH_REQUEST) {
       if (sender) this.sendFailoverAuthIfNeeded(sender, msg);
     } else if (type === MessageType.FAILOVER_AUTH_ACK) {
@@ -735,6 +738,7 @@ export class Cluster implements ClusterRouter {
         if (owner === curMaster) {
           newMaster = sender;
           migratedOurSlots++;
+          this.removeShardChannelsInSlot(slot);
         }
         this.state.assignSlot(slot, sender);
         changed = true;
@@ -1211,6 +1215,35 @@ export class Cluster implements ClusterRouter {
     this.broadcastPublish(channel, message);
   }
 
+  /** SPUBLISH: to the other nodes serving our slots, the master and its replicas (ClusterRouter). */
+  publishShard(channel: string, message: string): void {
+    const master = this.myMaster();
+    if (!master) return;
+    for (const node of [master, ...this.state.replicasOf(master)]) {
+      if (node === this.myself) continue;
+      const link = this.links.get(node);
+      if (link) {
+        this.sendMessage(link, { ...this.header(MessageType.PUBLISHSHARD), type: MessageType.PUBLISHSHARD, channel, message } as ClusterMessage);
+      }
+    }
+  }
+
+  /**
+   * A slot left our shard: its shard channels' subscribers are unsubscribed with a `sunsubscribe` push each, as
+   * Redis 7.0's removeChannelsInSlot does, so clients resubscribe where the slot went.
+   */
+  removeShardChannelsInSlot(slot: number): void {
+    for (const [channel, clients] of [...this.core.shardChannels]) {
+      if (keyHashSlot(channel) !== slot) continue;
+      for (const c of clients) {
+        c.shardChannels.delete(channel);
+        c.reply(new PushReply(['sunsubscribe', channel, c.shardChannels.size]));
+        this.core.queueWrite(c);
+      }
+      this.core.shardChannels.delete(channel);
+    }
+  }
+
   /**
    * The redirection or refusal for a command about to run here, or null to run it: all its keys (and, for
    * EXEC, the queued commands' keys) must hash to one slot, served by this node, or by our master for a
@@ -1234,8 +1267,11 @@ export class Cluster implements ClusterRouter {
     let missing = 0;
     let existing = 0;
     let write = false;
+    // Shard channels route like keys but are never "missing" during a migration (Redis 7.0).
+    let shardPubsub = false;
     for (const c of commands) {
       if (c.spec.flags.includes('write')) write = true;
+      if (c.spec.flags.includes('pubsub')) shardPubsub = true;
       for (const pos of commandKeys(c.spec, c.argv)) {
         const key = c.argv[pos];
         const keySlot = keyHashSlot(key);
@@ -1250,7 +1286,7 @@ export class Cluster implements ClusterRouter {
           if (keySlot !== slot) return "CROSSSLOT Keys in request don't hash to the same slot";
           multipleKeys = true;
         }
-        if (migrating || importing) {
+        if ((migrating || importing) && !shardPubsub) {
           const expireAt = db.expires.get(key);
           if (!db.dict.has(key) || (expireAt !== undefined && expireAt <= now)) missing++;
           else existing++;
@@ -1259,7 +1295,9 @@ export class Cluster implements ClusterRouter {
     }
     if (node === null) return null;
     if (state.state !== 'ok') {
-      if (!this.core.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
+      if (shardPubsub) {
+        if (!this.core.config.bool('cluster-allow-pubsubshard-when-down')) return 'CLUSTERDOWN The cluster is down';
+      } else if (!this.core.config.bool('cluster-allow-reads-when-down')) return 'CLUSTERDOWN The cluster is down';
       if (write) return 'CLUSTERDOWN The cluster is down and only accepts read commands';
     }
     if ((migrating || importing) && parentName === 'migrate') return null;

@@ -67,8 +67,12 @@ export const connectionCommands: CommandSpec[] = [
       ctx.core.unwatchAll(c);
       for (const ch of c.channels) ctx.core.removeSubscriber(ctx.core.channels, ch, c);
       for (const p of c.patterns) ctx.core.removeSubscriber(ctx.core.patterns, p, c);
+      for (const ch of c.shardChannels) ctx.core.removeSubscriber(ctx.core.shardChannels, ch, c);
       c.channels.clear();
       c.patterns.clear();
+      c.shardChannels.clear();
+      c.clusterAsking = false;
+      c.clusterReadonly = false;
       ctx.core.monitors.delete(c);
       c.db = 0;
       c.protocol = 2;
@@ -139,7 +143,7 @@ export const connectionCommands: CommandSpec[] = [
         ['version', SERVER_VERSION],
         ['proto', proto],
         ['id', ctx.client.id],
-        ['mode', 'standalone'],
+        ['mode', ctx.core.cluster ? 'cluster' : 'standalone'],
         ['role', ctx.core.isReplica() ? 'replica' : 'master'],
         ['modules', []],
       ];

@@ -189,7 +189,7 @@ function serverFields(core: ServerCore, runtime: Fields | undefined): Fields {
     ['redis_git_sha1', '00000000'],
     ['redis_git_dirty', 0],
     ['redis_build_id', '0000000000000000'],
-    ['redis_mode', 'standalone'],
+    ['redis_mode', core.cluster ? 'cluster' : 'standalone'],
     ['os', 'unknown'],
     ['arch_bits', 64],
     ['monotonic_clock', 'POSIX clock_gettime'],

@@ -1,7 +1,7 @@
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { globMatch } from '../glob.js';
-import { NO_REPLY, PushReply, type Reply } from '../resp/reply.js';
+import { NO_REPLY, PushReply, SimpleString, type Reply } from '../resp/reply.js';
 
 const PUBSUB_FLAGS = ['pubsub', 'noscript', 'loading', 'stale'] as const;
 
@@ -13,8 +13,86 @@ function confirm(ctx: CommandContext, kind: string, name: string | null): void {
   ctx.client.reply(new PushReply([kind, name, subscriptions(ctx)]));
 }
 
-/** SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB. */
+/** PUBSUB HELP in Redis's layout (kept here: the browser bundle carries this group but not command-docs). */
+function pubsubHelp(name: string, lines: string[]): Reply {
+  return [`${name.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(
+    (l) => new SimpleString(l),
+  );
+}
+
+/** Shard channel confirmations count shard subscriptions only (Redis 7.0). */
+function confirmShard(ctx: CommandContext, kind: string, name: string | null): void {
+  ctx.client.reply(new PushReply([kind, name, ctx.client.shardChannels.size]));
+}
+
+/**
+ * SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB, and Redis 7's sharded Pub/Sub (SSUBSCRIBE,
+ * SUNSUBSCRIBE, SPUBLISH): shard channels are routed like keys in cluster mode and reach only the nodes of the
+ * shard serving the channel's slot.
+ */
 export const pubsubCommands: CommandSpec[] = [
+  command({
+    name: 'ssubscribe',
+    arity: -2,
+    group: 'pubsub',
+    flags: [...PUBSUB_FLAGS],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    summary: 'Listens for messages published to shard channels.',
+    since: '7.0.0',
+    handler: (ctx, argv) => {
+      for (const ch of argv.slice(1)) {
+        if (!ctx.client.shardChannels.has(ch)) {
+          ctx.client.shardChannels.add(ch);
+          ctx.core.addSubscriber(ctx.core.shardChannels, ch, ctx.client);
+        }
+        confirmShard(ctx, 'ssubscribe', ch);
+      }
+      return NO_REPLY;
+    },
+  }),
+  command({
+    name: 'sunsubscribe',
+    arity: -1,
+    group: 'pubsub',
+    flags: [...PUBSUB_FLAGS],
+    firstKey: 1,
+    lastKey: -1,
+    step: 1,
+    summary: 'Stops listening to messages posted to shard channels.',
+    since: '7.0.0',
+    handler: (ctx, argv) => {
+      const names = argv.length > 1 ? argv.slice(1) : [...ctx.client.shardChannels];
+      if (names.length === 0) confirmShard(ctx, 'sunsubscribe', null);
+      for (const ch of names) {
+        if (ctx.client.shardChannels.delete(ch)) ctx.core.removeSubscriber(ctx.core.shardChannels, ch, ctx.client);
+        confirmShard(ctx, 'sunsubscribe', ch);
+      }
+      return NO_REPLY;
+    },
+  }),
+  command({
+    name: 'spublish',
+    arity: 3,
+    group: 'pubsub',
+    flags: ['pubsub', 'loading', 'stale', 'fast'],
+    firstKey: 1,
+    lastKey: 1,
+    step: 1,
+    summary: 'Post a message to a shard channel',
+    since: '7.0.0',
+    handler: (ctx, argv) => {
+      const n = ctx.core.publishShard(argv[1], argv[2]);
+      if (ctx.core.cluster) {
+        // The bus carries it to the other nodes of this shard only.
+        ctx.core.cluster.publishShard(argv[1], argv[2]);
+        return n;
+      }
+      ctx.dirty++;
+      return n;
+    },
+  }),
   command({
     name: 'subscribe',
     arity: -2,
@@ -136,6 +214,32 @@ export const pubsubCommands: CommandSpec[] = [
         },
       }),
       command({
+        name: 'shardchannels',
+        arity: -2,
+        group: 'pubsub',
+        flags: ['pubsub', 'loading', 'stale'],
+        summary: 'Returns the active shard channels.',
+        since: '7.0.0',
+        handler: (ctx, argv) => {
+          const out: Reply[] = [];
+          for (const ch of ctx.core.shardChannels.keys()) if (argv.length < 3 || globMatch(argv[2], ch)) out.push(ch);
+          return out;
+        },
+      }),
+      command({
+        name: 'shardnumsub',
+        arity: -2,
+        group: 'pubsub',
+        flags: ['pubsub', 'loading', 'stale'],
+        summary: 'Returns the count of subscribers of shard channels.',
+        since: '7.0.0',
+        handler: (ctx, argv) => {
+          const out: Reply[] = [];
+          for (const ch of argv.slice(2)) out.push(ch, ctx.core.shardChannels.get(ch)?.size ?? 0);
+          return out;
+        },
+      }),
+      command({
         name: 'numpat',
         arity: 2,
         group: 'pubsub',
@@ -149,13 +253,20 @@ export const pubsubCommands: CommandSpec[] = [
         group: 'pubsub',
         flags: ['loading', 'stale'],
         summary: 'Returns helpful text about the different subcommands.',
-        handler: () => [
-          'PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-          'CHANNELS [<pattern>]',
-          'NUMPAT',
-          'NUMSUB [<channel> ...]',
-          'HELP',
-        ],
+        handler: (_ctx, argv) =>
+          pubsubHelp(argv[0], [
+            'CHANNELS [<pattern>]',
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            'NUMPAT',
+            '    Return number of subscriptions to patterns.',
+            'NUMSUB [<channel> ...]',
+            '    Return the number of subscribers for the specified channels, excluding',
+            '    pattern subscriptions(default: no channels).',
+            'SHARDCHANNELS [<pattern>]',
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            'SHARDNUMSUB [<shardchannel> ...]',
+            '    Return the number of subscribers for the specified shard level channel(s)',
+          ]),
       }),
     ],
   }),

@@ -62,7 +62,7 @@ export function clientInfoLine(c: Client, now: number): string {
   return (
     `id=${c.id} addr=${c.info.addr} laddr=${c.info.laddr} fd=${fd} name=${c.name} ` +
     `age=${seconds(c.createdAt)} idle=${seconds(c.lastInteraction)} flags=${flags} db=${c.db} ` +
-    `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=${c.multi ? c.multi.queue.length : -1} ` +
+    `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.queue.length : -1} ` +
     `qbuf=${c.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${omem} ` +
     `tot-mem=${omem} events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.protocol}`
   );

@@ -64,6 +64,8 @@ export class Client {
   inExec = false;
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
+  /** Shard channels (SSUBSCRIBE). */
+  readonly shardChannels = new Set<string>();
   blocked: BlockedState | null = null;
   /** A command held back by CLIENT PAUSE, run when the pause ends (Redis's BLOCKED_POSTPONE). */
   postponed: string[] | null = null;
@@ -120,7 +122,7 @@ export class Client {
 
   /** Whether the client is in RESP2 subscriber mode (only (P)SUBSCRIBE, PING, QUIT, RESET allowed). */
   get subscribed(): boolean {
-    return this.channels.size + this.patterns.size > 0;
+    return this.channels.size + this.patterns.size + this.shardChannels.size > 0;
   }
 
   /** Appends a reply to the output buffer. */

@@ -96,6 +96,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'cluster-announce-hostname', kind: 'string', default: '', mutable: true },
   { name: 'cluster-require-full-coverage', kind: 'bool', default: 'yes', mutable: true },
   { name: 'cluster-allow-reads-when-down', kind: 'bool', default: 'no', mutable: true },
+  { name: 'cluster-allow-pubsubshard-when-down', kind: 'bool', default: 'yes', mutable: true },
   { name: 'cluster-allow-replica-migration', kind: 'bool', default: 'yes', mutable: true },
   { name: 'cluster-replica-no-failover', aliases: ['cluster-slave-no-failover'], kind: 'bool', default: 'no', mutable: true },
   { name: 'cluster-replica-validity-factor', aliases: ['cluster-slave-validity-factor'], kind: 'int', default: '10', mutable: true, min: 0 },

@@ -17,6 +17,8 @@ export interface ClusterRouter {
   route(client: Client, spec: CommandSpec, argv: string[], parentName: string): string | null;
   /** Cluster-wide PUBLISH: also sent to every other node. */
   publish(channel: string, message: string): void;
+  /** SPUBLISH: also sent to the other nodes of this shard (the master and its replicas). */
+  publishShard(channel: string, message: string): void;
   /** After each command from a client (run or refused). */
   afterCommand(client: Client, argv: string[]): void;
 }
@@ -102,6 +104,8 @@ export class ServerCore {
   readonly channels = new Map<string, Set<Client>>();
   /** Pattern -> subscribed clients. */
   readonly patterns = new Map<string, Set<Client>>();
+  /** Shard channel -> subscribed clients (SSUBSCRIBE). */
+  readonly shardChannels = new Map<string, Set<Client>>();
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
   /** "db\0key" -> clients blocked on it, in arrival order. */
@@ -274,8 +278,10 @@ export class ServerCore {
     this.unwatchAll(client);
     for (const ch of client.channels) this.removeSubscriber(this.channels, ch, client);
     for (const p of client.patterns) this.removeSubscriber(this.patterns, p, client);
+    for (const ch of client.shardChannels) this.removeSubscriber(this.shardChannels, ch, client);
     client.channels.clear();
     client.patterns.clear();
+    client.shardChannels.clear();
     this.monitors.delete(client);
     this.postponed.delete(client);
     this.pendingWrites.delete(client);
@@ -499,6 +505,17 @@ export class ServerCore {
     if (!set) return;
     set.delete(client);
     if (set.size === 0) map.delete(name);
+  }
+
+  /** Delivers a message to a shard channel's subscribers (SPUBLISH); returns how many received it. */
+  publishShard(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (!subs) return 0;
+    for (const c of subs) {
+      c.reply(new PushReply(['smessage', channel, message]));
+      this.queueWrite(c);
+    }
+    return subs.size;
   }
 
   /** Delivers a message to channel and pattern subscribers; returns how many received it. */
