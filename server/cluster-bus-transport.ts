@@ -84,6 +84,7 @@ export class ClusterBusTransport implements ClusterHost {
       socket.write(bytes);
     };
     link.close = () => socket.destroy();
+    link.bufferedBytes = () => socket.writableLength;
     socket.on('data', (data) => {
       this.cluster?.receive(link, data);
       this.core?.flushWrites();

@@ -329,8 +329,8 @@ export const clusterCommands: CommandSpec[] = [
               ['node', l.node],
               ['create-time', l.ctime],
               ['events', l.direction === 'to' ? 'rw' : 'r'],
-              ['send-buffer-allocated', 0],
-              ['send-buffer-used', 0],
+              ['send-buffer-allocated', l.buffered],
+              ['send-buffer-used', l.buffered],
             ]),
         );
       }),

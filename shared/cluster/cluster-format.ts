@@ -220,6 +220,8 @@ export function clusterShardsReply(state: ClusterState): Reply {
 export interface ClusterMessageCounters {
   sent: Map<string, number>;
   received: Map<string, number>;
+  /** Links closed because their send buffer passed cluster-link-sendbuf-limit. */
+  linksBufferLimitExceeded?: number;
 }
 
 /**
@@ -264,6 +266,6 @@ export function clusterInfoText(state: ClusterState, counters: ClusterMessageCou
     }
     lines.push(`cluster_stats_messages_${direction}:${total}`);
   }
-  lines.push('total_cluster_links_buffer_limit_exceeded:0');
+  lines.push(`total_cluster_links_buffer_limit_exceeded:${counters.linksBufferLimitExceeded ?? 0}`);
   return lines.map((l) => l + '\r\n').join('');
 }

@@ -535,6 +535,27 @@ describe('sharded Pub/Sub', () => {
 });
 
 describe('bus robustness', () => {
+  it('a link whose peer stops reading is dropped past cluster-link-sendbuf-limit, counted, and rebuilt', async () => {
+    const bus = new MemoryClusterBus();
+    const { masters } = await bus.createCluster(3);
+    const [a, b] = masters;
+    expect(a.call('CONFIG', 'SET', 'cluster-link-sendbuf-limit', '4096')).toEqual(new SimpleString('OK'));
+    const pipe = [...bus.pipes].find((p) => p.from === a && p.to === b && p.open)!;
+    // B stops reading: what A writes piles up in its send buffer.
+    pipe.outbound.bufferedBytes = () => 1_000_000;
+    a.call('PUBLISH', 'news', 'x');
+    expect(pipe.open).toBe(false);
+    expect(a.info().total_cluster_links_buffer_limit_exceeded).toBe('1');
+    expect(logged(a, 'Freeing cluster link')).toBe(true);
+    await bus.until(() => [...bus.pipes].some((p) => p.from === a && p.to === b && p.open), 'A reconnects to B');
+    // Without a limit (the default, 0) nothing is dropped.
+    a.call('CONFIG', 'SET', 'cluster-link-sendbuf-limit', '0');
+    const again = [...bus.pipes].find((p) => p.from === a && p.to === b && p.open)!;
+    again.outbound.bufferedBytes = () => 1_000_000;
+    a.call('PUBLISH', 'news', 'y');
+    expect(again.open).toBe(true);
+  });
+
   it('malformed bytes close only the link they arrive on; the node reconnects and the cluster keeps working', async () => {
     const bus = new MemoryClusterBus();
     const { masters } = await bus.createCluster(3);

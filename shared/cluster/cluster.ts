@@ -41,6 +41,8 @@ export class BusLink {
   events = 0;
   /** The adapter sets these once the socket exists. */
   send: (bytes: Uint8Array) => void = () => {};
+  /** Bytes written but not yet taken by the peer (the socket's send buffer). */
+  bufferedBytes: () => number = () => 0;
   close: () => void = () => {};
   /** The peer's address and ours on this connection, set by the adapter when connected. */
   remoteIp = '';
@@ -302,6 +304,14 @@ export class Cluster implements ClusterRouter {
     link.events++;
     const name = TYPE_NAMES[msg.type] ?? 'unknown';
     this.counters.sent.set(name, (this.counters.sent.get(name) ?? 0) + 1);
+    // A peer that stops reading must not make us buffer without end (cluster-link-sendbuf-limit, 0 = none):
+    // the link is dropped and rebuilt by the cron, as Redis does.
+    const limit = this.core.config.int('cluster-link-sendbuf-limit');
+    if (limit > 0 && link.bufferedBytes() > limit) {
+      this.counters.linksBufferLimitExceeded = (this.counters.linksBufferLimitExceeded ?? 0) + 1;
+      this.core.host.log('warning', `Freeing cluster link (${link.inbound ? 'from' : 'to'} node ${link.node?.name ?? '?'}), used memory: ${link.bufferedBytes()}`);
+      this.freeLink(link);
+    }
   }
 
   private random(n: number): number {
@@ -1350,10 +1360,14 @@ export class Cluster implements ClusterRouter {
   }
 
   /** CLUSTER LINKS: every link with its direction and peer. */
-  linkList(): Array<{ direction: 'to' | 'from'; node: string; ctime: number; events: number }> {
-    const out: Array<{ direction: 'to' | 'from'; node: string; ctime: number; events: number }> = [];
-    for (const [node, l] of this.links) if (l.connected) out.push({ direction: 'to', node: node.name, ctime: l.ctime, events: l.events });
-    for (const [node, l] of this.inboundOf) if (!l.closed) out.push({ direction: 'from', node: node.name, ctime: l.ctime, events: l.events });
+  linkList(): Array<{ direction: 'to' | 'from'; node: string; ctime: number; events: number; buffered: number }> {
+    const out: Array<{ direction: 'to' | 'from'; node: string; ctime: number; events: number; buffered: number }> = [];
+    for (const [node, l] of this.links) {
+      if (l.connected) out.push({ direction: 'to', node: node.name, ctime: l.ctime, events: l.events, buffered: l.bufferedBytes() });
+    }
+    for (const [node, l] of this.inboundOf) {
+      if (!l.closed) out.push({ direction: 'from', node: node.name, ctime: l.ctime, events: l.events, buffered: l.bufferedBytes() });
+    }
     return out;
   }
 

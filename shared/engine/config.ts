@@ -101,6 +101,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'cluster-replica-no-failover', aliases: ['cluster-slave-no-failover'], kind: 'bool', default: 'no', mutable: true },
   { name: 'cluster-replica-validity-factor', aliases: ['cluster-slave-validity-factor'], kind: 'int', default: '10', mutable: true, min: 0 },
   { name: 'cluster-migration-barrier', kind: 'int', default: '1', mutable: true, min: 0 },
+  { name: 'cluster-link-sendbuf-limit', kind: 'memory', default: '0', mutable: true, min: 0 },
   {
     name: 'client-output-buffer-limit',
     kind: 'client-output-buffer-limit',
