@@ -13,6 +13,8 @@ import { ReplyParser } from '../resp/reply-parser.js';
 /** A MIGRATE in flight for one client: what was sent and what the target answered so far. */
 interface Migration {
   keys: string[];
+  /** Keys named but already expired: skipped, and deleted when MIGRATE completes. */
+  expired: string[];
   copy: boolean;
   /** Replies expected before the RESTOREs' (AUTH, SELECT). */
   preamble: number;
@@ -30,17 +32,22 @@ interface Migration {
 const migrations = new WeakMap<Client, Migration>();
 const IOERR_CONNECT = 'IOERR error or timeout connecting to the client';
 const IOERR_READ = 'IOERR error or timeout reading to target instance';
+const IOERR_WRITE = 'IOERR error or timeout writing to target instance';
 
 function finish(core: ServerCore, client: Client, m: Migration): void {
   if (m.done) return;
   m.done = true;
   m.conn?.close();
   m.conn = null;
-  if (m.pause && core.clientPause === m.pause) core.unpause();
-  m.pause = null;
-  // Re-run the blocked MIGRATE: it completes with the replies (see the handler's first branch).
+  // Re-run the blocked MIGRATE first: it deletes the moved keys (see the handler's first branch) before any
+  // held client runs, as nothing can run in between in Redis. Our pause is lifted for that run (so expired keys
+  // are really deleted) but the held commands run only after it.
+  const ours = m.pause !== null && core.clientPause === m.pause;
+  if (ours) core.clientPause = null;
   core.signalModifiedKey(client.db, m.wakeKey);
   core.handleReadyKeys();
+  if (ours) core.unpause();
+  m.pause = null;
   core.flushWrites();
 }
 
@@ -74,6 +81,8 @@ export const migrateCommand: CommandSpec = command({
     if (pending) {
       if (!pending.done) return new BlockRequest([pending.wakeKey], client.blocked?.deadline ?? 0, new ErrorReply(IOERR_READ));
       migrations.delete(client);
+      // Keys that were expired when MIGRATE started are deleted now, so their DELs go out with the migration's.
+      for (const key of pending.expired) ctx.lookupRead(key);
       if (pending.ioError && pending.replies.length <= pending.preamble) return new ErrorReply(pending.ioError);
       let error: string | null = null;
       const moved: string[] = [];
@@ -132,26 +141,40 @@ export const migrateCommand: CommandSpec = command({
     commands.push(['SELECT', String(dbid)]);
     const preamble = commands.length;
     const restore = ctx.core.cluster ? 'RESTORE-ASKING' : 'RESTORE';
+    const expired: string[] = [];
+    const db = ctx.db;
     for (const key of keyArgs) {
-      const value = ctx.lookupRead(key);
+      // Looked up without expiring: an expired key is skipped now and deleted when MIGRATE completes.
+      const value = db.dict.get(key);
       if (value === undefined) continue;
-      const expireAt = ctx.getExpire(key);
+      const expireAt = db.expires.get(key) ?? -1;
+      if (expireAt !== -1 && expireAt <= ctx.now) {
+        expired.push(key);
+        continue;
+      }
       const ttl = expireAt === -1 ? 0 : Math.max(1, expireAt - ctx.now);
       keys.push(key);
       commands.push([restore, key, String(ttl), createDumpPayload(value), ...(replace ? ['REPLACE'] : [])]);
     }
-    if (keys.length === 0) return new SimpleString('NOKEY');
+    if (keys.length === 0) {
+      for (const key of expired) ctx.lookupRead(key);
+      return new SimpleString('NOKEY');
+    }
     if (client.inExec) throw new CommandError('ERR MIGRATE is not supported inside MULTI/EXEC on this server');
 
     const connector = replicationOf(ctx.core).connector;
     if (!connector) throw new CommandError(IOERR_CONNECT);
+    // As Redis 7.0.15 words it: a port its connect refuses at once fails "connecting"; one it tries and cannot
+    // reach (like a refused connection) fails when the commands are written.
     const port = Number(argv[2]);
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new CommandError(IOERR_CONNECT);
+    if (/^-\d+$/.test(argv[2])) throw new CommandError(IOERR_CONNECT);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new CommandError(IOERR_WRITE);
 
     const core = ctx.core;
     const deadline = ctx.now + timeout;
     const m: Migration = {
       keys,
+      expired,
       copy,
       preamble,
       replies: [],
@@ -162,46 +185,57 @@ export const migrateCommand: CommandSpec = command({
       pause: null,
     };
     migrations.set(client, m);
-    const parser = new ReplyParser();
-    let opened = false;
-    m.conn = connector(
-      { kind: 'tcp', host: argv[1], port },
-      {
-        onOpen: () => {
-          opened = true;
-          const parts = commands.map((c) => encodeCommand(c));
-          let n = 0;
-          for (const p of parts) n += p.length;
-          const out = new Uint8Array(n);
-          let o = 0;
-          for (const p of parts) {
-            out.set(p, o);
-            o += p.length;
-          }
-          m.conn?.write(out);
-        },
-        onData: (bytes) => {
-          if (m.done) return;
-          parser.push(bytes);
-          try {
-            for (let r = parser.next(); r !== undefined; r = parser.next()) {
-              m.replies.push(r);
-              if (m.replies.length === commands.length) break;
+    let retried = false;
+    const open = (): void => {
+      const parser = new ReplyParser();
+      let opened = false;
+      m.replies = [];
+      m.conn = connector(
+        { kind: 'tcp', host: argv[1], port },
+        {
+          onOpen: () => {
+            opened = true;
+            const parts = commands.map((c) => encodeCommand(c));
+            let n = 0;
+            for (const p of parts) n += p.length;
+            const out = new Uint8Array(n);
+            let o = 0;
+            for (const p of parts) {
+              out.set(p, o);
+              o += p.length;
             }
-          } catch {
-            m.ioError = IOERR_READ;
+            m.conn?.write(out);
+          },
+          onData: (bytes) => {
+            if (m.done) return;
+            parser.push(bytes);
+            try {
+              for (let r = parser.next(); r !== undefined; r = parser.next()) {
+                m.replies.push(r);
+                if (m.replies.length === commands.length) break;
+              }
+            } catch {
+              m.ioError = IOERR_READ;
+              finish(core, client, m);
+              return;
+            }
+            if (m.replies.length === commands.length) finish(core, client, m);
+          },
+          onClose: () => {
+            if (m.done) return;
+            // As Redis: a connection lost before any RESTORE was answered is tried once more, on a new one.
+            if (!retried && m.replies.length <= m.preamble) {
+              retried = true;
+              open();
+              return;
+            }
+            m.ioError = opened ? IOERR_READ : IOERR_WRITE;
             finish(core, client, m);
-            return;
-          }
-          if (m.replies.length === commands.length) finish(core, client, m);
+          },
         },
-        onClose: () => {
-          if (m.done) return;
-          m.ioError = opened ? IOERR_READ : IOERR_CONNECT;
-          finish(core, client, m);
-        },
-      },
-    );
+      );
+    };
+    open();
     // Hold every other client until the keys are moved, as Redis's blocking MIGRATE does.
     if (core.clientPause === null) {
       core.pause(deadline, true);

@@ -234,13 +234,18 @@ export function call(
   spec: CommandSpec,
   argv: string[],
   fullName: string,
-  /** Show it to MONITOR clients (false when a blocked command is run again: it was shown the first time). */
+  /**
+   * Show it to MONITOR clients and count the call (false when a blocked command is run again: it was shown and
+   * counted the first time, as Redis counts a blocked command once).
+   */
   monitor = true,
 ): HandlerResult {
   const ctx = new CommandContext(core, client, spec, argv);
   const stats = commandStats(core, fullName);
-  stats.calls++;
-  core.stats.totalCommandsProcessed++;
+  if (monitor) {
+    stats.calls++;
+    core.stats.totalCommandsProcessed++;
+  }
   let result: HandlerResult;
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
