@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The parts of the benchmark, in the order they run. */
-export const PARTS = ['redis-benchmark', 'fanout', 'full-sync', 'partial-resync', 'browser'] as const;
+export const PARTS = ['redis-benchmark', 'fanout', 'full-sync', 'partial-resync', 'cluster', 'browser'] as const;
 /** One part's name, as `--only` takes it. */
 export type PartName = (typeof PARTS)[number];
 
@@ -9,7 +9,10 @@ export type PartName = (typeof PARTS)[number];
 export interface BenchOptions {
   quick: boolean;
   only: Set<PartName>;
-  /** redis-benchmark: parallel clients, requests per test unpipelined and with -P, the -P depth, repetitions. */
+  /**
+   * redis-benchmark: parallel clients, requests per test unpipelined and with -P, the -P depth, repetitions.
+   * The cluster part uses the same figures for `redis-benchmark --cluster`, and its rounds for every measurement.
+   */
   clients: number;
   requests: number;
   pipelinedRequests: number;
@@ -35,15 +38,18 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
 Measures this server against redis-server (and fan-out against a bare ws broadcaster) in one run and prints a
-markdown table of ratios.
+markdown table of ratios. The cluster part compares a cluster of our nodes with one of redis-server nodes (3 masters
++ 3 replicas each): redis-benchmark --cluster SET/GET, failover after a master is killed, redis-cli --cluster create.
 
   --quick                     small sizes (about a minute)
   --only PART[,PART]          run only these parts: ${PARTS.join(', ')}
-  --clients N                 redis-benchmark clients (50)
-  --requests N                redis-benchmark requests per test, unpipelined (100000; quick 20000)
-  --pipelined-requests N      requests per test with -P (1000000; quick 100000)
-  --pipeline N                the -P depth (16)
-  --rounds N                  repeat redis-benchmark, report medians (1)
+  --clients N                 redis-benchmark clients (50), in the cluster part too
+  --requests N                redis-benchmark requests per test, unpipelined (100000; quick 20000); the cluster
+                              part runs 10x (redis-benchmark --cluster times runs to its 250 ms tick)
+  --pipelined-requests N      requests per test with -P (1000000; quick 100000); the cluster part runs 20x
+  --pipeline N                the -P depth (16), in the cluster part too
+  --rounds N                  repeat redis-benchmark and the cluster part (fresh clusters each round), report
+                              medians (1)
   --replicas N[,N]            fan-out replica counts (1,10,1000)
   --replica-processes N       processes the replicas are spread over (4)
   --write-rate N              fixed write rate for lag, writes/s (10000)

@@ -5,6 +5,7 @@
  * Run `npm run bench -- --help` for the options.
  */
 import { runBrowser } from './browser.js';
+import { runCluster } from './cluster.js';
 import { runFanout } from './fanout.js';
 import { runFullSync } from './full-sync.js';
 import { PARTS, USAGE, parseBenchOptions, type BenchOptions, type PartName } from './options.js';
@@ -18,6 +19,7 @@ const RUNNERS: Record<PartName, (opts: BenchOptions, report: Report) => Promise<
   fanout: runFanout,
   'full-sync': runFullSync,
   'partial-resync': runPartialResync,
+  cluster: runCluster,
   browser: runBrowser,
 };
 
