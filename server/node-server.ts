@@ -73,6 +73,7 @@ export class NodeServer {
     this.persistence = persistence;
     const host: ServerHost = {
       now: () => Date.now(),
+      micros: () => performance.now() * 1000,
       log: (level, message) => this.logger.log(level, message),
       sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
       shutdown: () => {

@@ -8,6 +8,7 @@ import { monitorCommands } from './monitor.js';
 import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
+import { slowlogCommands } from './slowlog.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
@@ -25,5 +26,6 @@ export const allCommands: CommandSpec[] = [
   ...pubsubCommands,
   ...serverCommands,
   ...monitorCommands,
+  ...slowlogCommands,
   ...dumpCommands,
 ];

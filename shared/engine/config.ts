@@ -50,6 +50,8 @@ const PARAMS: ParamSpec[] = [
   { name: 'databases', kind: 'int', default: '16', min: 1, max: 2147483647 },
   { name: 'proto-max-bulk-len', kind: 'memory', default: '512mb', mutable: true, min: 1024 * 1024 },
   { name: 'client-query-buffer-limit', kind: 'memory', default: '1gb', mutable: true, min: 1024 * 1024 },
+  { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -9007199254740991 },
+  { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
   { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },
   { name: 'tcp-keepalive', kind: 'int', default: '300', mutable: true, min: 0 },

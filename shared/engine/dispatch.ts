@@ -247,6 +247,8 @@ export function call(
     core.stats.totalCommandsProcessed++;
   }
   let result: HandlerResult;
+  // The slow log times every command unless it is off (a negative threshold), as Redis's call() does.
+  const started = core.slowlogThreshold >= 0 ? core.micros() : -1;
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
     result = spec.handler(ctx, argv);
@@ -265,6 +267,13 @@ export function call(
     countError(core, result.message);
   }
   if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
+  // A command that blocked is logged when it completes (its final run), not while it waits.
+  if (started >= 0 && !(result instanceof BlockRequest)) {
+    const micros = core.micros() - started;
+    if (micros >= core.slowlogThreshold && !spec.flags.includes('skip_slowlog')) {
+      core.slowlog.push(client, argv, micros, core.now(), core.config.int('slowlog-max-len'));
+    }
+  }
   // As Redis: after it ran (SELECT shows its new db), and never administrative commands.
   if (monitor && core.monitors.size > 0 && !spec.flags.includes('admin') && !spec.flags.includes('skip_monitor')) {
     feedMonitors(core, client, argv);

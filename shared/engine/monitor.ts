@@ -22,10 +22,26 @@ export function quoteArgument(arg: string): string {
   return out + '"';
 }
 
-/** Arguments MONITOR must not show (Redis's redactClientCommandArgument): AUTH's, HELLO's AUTH pair. */
-function redacted(argv: readonly string[]): readonly string[] {
+/**
+ * Arguments MONITOR and SLOWLOG must not show (Redis's redactClientCommandArgument): AUTH's, HELLO's AUTH pair,
+ * MIGRATE's AUTH password and AUTH2 user and password.
+ */
+export function redactedArguments(argv: readonly string[]): readonly string[] {
   const name = argv[0].toLowerCase();
   if (name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
+  if (name === 'migrate') {
+    const out = argv.slice();
+    for (let i = 6; i < out.length; i++) {
+      const opt = out[i].toLowerCase();
+      if (opt === 'keys') break;
+      if (opt === 'auth' && i + 1 < out.length) out[++i] = '(redacted)';
+      else if (opt === 'auth2' && i + 2 < out.length) {
+        out[++i] = '(redacted)';
+        out[++i] = '(redacted)';
+      }
+    }
+    return out;
+  }
   if (name === 'hello') {
     const out = argv.slice();
     for (let i = 2; i < out.length; i++) {
@@ -46,7 +62,7 @@ function redacted(argv: readonly string[]): readonly string[] {
 export function monitorLine(nowMs: number, db: number, addr: string, argv: readonly string[]): string {
   const seconds = Math.floor(nowMs / 1000);
   const micros = String((nowMs - seconds * 1000) * 1000).padStart(6, '0');
-  return `${seconds}.${micros} [${db} ${addr}] ${redacted(argv).map(quoteArgument).join(' ')}`;
+  return `${seconds}.${micros} [${db} ${addr}] ${redactedArguments(argv).map(quoteArgument).join(' ')}`;
 }
 
 /** Sends a command that just ran to every client in MONITOR mode (Redis's replicationFeedMonitors). */

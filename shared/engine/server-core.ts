@@ -6,6 +6,7 @@ import { Client, type ConnectionInfo, type Transport } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import { Config } from './config.js';
 import { Propagator } from './propagator.js';
+import { Slowlog } from './slowlog.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
@@ -36,6 +37,8 @@ export interface ServerHost {
   runtimeInfo?(): Record<string, Array<[string, string | number]>>;
   /** Fills `bytes` with random values (defaults to crypto.getRandomValues). */
   randomBytes?(bytes: Uint8Array): void;
+  /** A monotonic clock in microseconds, for the slow log (default: now() in ms, times 1000). */
+  micros?(): number;
   /** Snapshots to durable storage (the Node server: RDB files); without it SAVE and BGSAVE are refused. */
   persistence?: SnapshotPersistence;
 }
@@ -135,6 +138,9 @@ export class ServerCore {
 
   /** Parser limits, kept current by a config listener so CONFIG SET applies to connected clients at once. */
   private readonly requestLimits = { protoMaxBulkLen: 0, queryBufferLimit: 0 };
+  /** SLOWLOG: the entries, and the threshold in microseconds (negative: off) kept current from the config. */
+  readonly slowlog = new Slowlog();
+  slowlogThreshold = 10000;
 
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
@@ -142,6 +148,7 @@ export class ServerCore {
     const readLimits = () => {
       this.requestLimits.protoMaxBulkLen = this.config.int('proto-max-bulk-len');
       this.requestLimits.queryBufferLimit = this.config.int('client-query-buffer-limit');
+      this.slowlogThreshold = this.config.int('slowlog-log-slower-than');
     };
     readLimits();
     this.config.onChange(readLimits);
@@ -212,6 +219,11 @@ export class ServerCore {
   }
 
   /** Fills a buffer with random bytes. */
+  /** Microseconds on a monotonic clock (the host's, or the wall clock's milliseconds). */
+  micros(): number {
+    return this.host.micros ? this.host.micros() : this.host.now() * 1000;
+  }
+
   randomBytes(bytes: Uint8Array): void {
     if (this.host.randomBytes) this.host.randomBytes(bytes);
     else crypto.getRandomValues(bytes as Uint8Array<ArrayBuffer>);
