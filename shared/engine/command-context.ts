@@ -1,3 +1,4 @@
+import { Notify, notifyKeyspaceEvent } from './keyspace-events.js';
 import { CommandError, WRONGTYPE } from '../errors.js';
 import { Deque } from '../store/deque.js';
 import {
@@ -69,11 +70,16 @@ export class CommandContext {
   lookupRead(key: string, db: Database = this.db): RedisValue | undefined {
     if (this.expireIfNeeded(db, key)) {
       this.core.stats.keyspaceMisses++;
+      if (this.core.keyspaceEvents !== 0) this.notify(Notify.KEY_MISS, 'keymiss', key, db);
       return undefined;
     }
     const v = db.dict.get(key);
-    if (v === undefined) this.core.stats.keyspaceMisses++;
-    else this.core.stats.keyspaceHits++;
+    if (v === undefined) {
+      this.core.stats.keyspaceMisses++;
+      if (this.core.keyspaceEvents !== 0) this.notify(Notify.KEY_MISS, 'keymiss', key, db);
+    } else {
+      this.core.stats.keyspaceHits++;
+    }
     return v;
   }
 
@@ -127,6 +133,7 @@ export class CommandContext {
     if (!list) {
       list = new Deque<string>();
       this.db.dict.set(key, list);
+      this.created(key, this.db);
     }
     return list;
   }
@@ -136,6 +143,7 @@ export class CommandContext {
     if (!h) {
       h = new Map();
       this.db.dict.set(key, h);
+      this.created(key, this.db);
     }
     return h;
   }
@@ -145,6 +153,7 @@ export class CommandContext {
     if (!s) {
       s = new Set();
       this.db.dict.set(key, s);
+      this.created(key, this.db);
     }
     return s;
   }
@@ -154,6 +163,7 @@ export class CommandContext {
     if (!z) {
       z = new SortedSet();
       this.db.dict.set(key, z);
+      this.created(key, this.db);
     }
     return z;
   }
@@ -162,7 +172,9 @@ export class CommandContext {
    * Stores a value (Redis's setKey): adds or overwrites, drops any TTL unless keepTtl, reports the change.
    */
   setKey(key: string, value: RedisValue, keepTtl = false, db: Database = this.db): void {
+    const isNew = this.core.keyspaceEvents & Notify.NEW && !db.dict.has(key);
     db.dict.set(key, value);
+    if (isNew) this.created(key, db);
     if (!keepTtl && db.expires.size > 0) db.expires.delete(key);
     this.modified(key, 1, db);
   }
@@ -179,14 +191,29 @@ export class CommandContext {
    * Deletes the key when its aggregate value became empty (Redis removes empty lists, hashes, sets, zsets).
    * Returns true when it deleted.
    */
-  deleteIfEmpty(key: string, db: Database = this.db): boolean {
+  deleteIfEmpty(key: string, db: Database = this.db, notify = true): boolean {
     const v = db.dict.get(key);
     if (v === undefined || typeof v === 'string') return false;
     const size = v instanceof Deque ? v.length : v.size;
     if (size > 0) return false;
     db.dict.delete(key);
     db.expires.delete(key);
+    // As Redis wherever it removes an emptied aggregate: a generic "del" event (after the command's own event).
+    if (notify) this.notify(Notify.GENERIC, 'del', key, db);
     return true;
+  }
+
+  /**
+   * Publishes a keyspace event for a change this command made (Redis's notifyKeyspaceEvent): call it after the
+   * change, with Redis's class and event name ("set", "lpush", "hdel", "expire", ...).
+   */
+  notify(type: number, event: string, key: string, db: Database = this.db): void {
+    if (this.core.keyspaceEvents !== 0) notifyKeyspaceEvent(this.core, type, event, key, db.id);
+  }
+
+  /** A key was just added to a database (Redis's dbAdd): the "new" event. */
+  created(key: string, db: Database = this.db): void {
+    if (this.core.keyspaceEvents & Notify.NEW) notifyKeyspaceEvent(this.core, Notify.NEW, 'new', key, db.id);
   }
 
   /** The absolute expiry of a key in ms, or -1 when it has none. */

@@ -1,7 +1,17 @@
 import { CommandError } from '../errors.js';
+import { formatKeyspaceEvents, parseKeyspaceEvents } from './keyspace-events.js';
 
 /** How a parameter's text is read and printed. */
-type ParamKind = 'int' | 'memory' | 'bool' | 'string' | 'enum' | 'client-output-buffer-limit' | 'save-points' | 'filename';
+type ParamKind =
+  | 'int'
+  | 'memory'
+  | 'bool'
+  | 'string'
+  | 'enum'
+  | 'client-output-buffer-limit'
+  | 'save-points'
+  | 'filename'
+  | 'keyspace-events';
 
 interface ParamSpec {
   name: string;
@@ -50,6 +60,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'databases', kind: 'int', default: '16', min: 1, max: 2147483647 },
   { name: 'proto-max-bulk-len', kind: 'memory', default: '512mb', mutable: true, min: 1024 * 1024 },
   { name: 'client-query-buffer-limit', kind: 'memory', default: '1gb', mutable: true, min: 1024 * 1024 },
+  { name: 'notify-keyspace-events', kind: 'keyspace-events', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -9007199254740991 },
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
@@ -221,6 +232,8 @@ export class Config {
       }
       case 'save-points':
         return parseSavePoints(text);
+      case 'keyspace-events':
+        return parseKeyspaceEvents(text);
       case 'filename':
         // Redis's isValidDBfilename: a base name, so the file stays in `dir`.
         if (text.includes('/') || text === '.' || text === '..' || text === '') {
@@ -249,6 +262,8 @@ export class Config {
         return formatOutputBufferLimits(v as OutputBufferLimits);
       case 'save-points':
         return (v as SavePoint[]).map((sp) => `${sp.seconds} ${sp.changes}`).join(' ');
+      case 'keyspace-events':
+        return formatKeyspaceEvents(v as number);
       default:
         return String(v);
     }

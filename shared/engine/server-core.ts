@@ -7,6 +7,7 @@ import type { CommandSpec } from './command-spec.js';
 import { Config } from './config.js';
 import { Propagator } from './propagator.js';
 import { Slowlog } from './slowlog.js';
+import { Notify, notifyKeyspaceEvent } from './keyspace-events.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
@@ -141,6 +142,8 @@ export class ServerCore {
   /** SLOWLOG: the entries, and the threshold in microseconds (negative: off) kept current from the config. */
   readonly slowlog = new Slowlog();
   slowlogThreshold = 10000;
+  /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
+  keyspaceEvents = 0;
 
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
@@ -149,6 +152,7 @@ export class ServerCore {
       this.requestLimits.protoMaxBulkLen = this.config.int('proto-max-bulk-len');
       this.requestLimits.queryBufferLimit = this.config.int('client-query-buffer-limit');
       this.slowlogThreshold = this.config.int('slowlog-log-slower-than');
+      this.keyspaceEvents = this.config.int('notify-keyspace-events');
     };
     readLimits();
     this.config.onChange(readLimits);
@@ -405,6 +409,7 @@ export class ServerCore {
     db.dict.delete(key);
     db.expires.delete(key);
     this.stats.expiredKeys++;
+    if (this.keyspaceEvents !== 0) notifyKeyspaceEvent(this, Notify.EXPIRED, 'expired', key, db.id);
     this.propagator.add(db.id, ['DEL', key]);
     this.signalModifiedKey(db.id, key);
   }
