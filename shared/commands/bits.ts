@@ -2,6 +2,7 @@ import { bytesToBinary } from '../bytes.js';
 import { CommandError, NOT_INTEGER, SYNTAX, WRONGTYPE } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import type { Reply } from '../resp/reply.js';
 import { isWord } from './parse.js';
 
@@ -77,15 +78,20 @@ function bitOffsetArg(ctx: CommandContext, s: string, bits = 0): number {
 
 /**
  * Redis's lookupStringForBitCommand: the string at key, zero-padded so that bit `maxBit` exists (a missing key
- * is an all-zero string). `grown` says the stored value must change even if no bit does.
+ * is an all-zero string). `grown` says the stored value must change even if no bit does; `created` that the
+ * key was missing (Redis adds it at once, so it exists, with its "new" event, even if no bit changes).
  */
-function stringForBitWrite(ctx: CommandContext, key: string, maxBit: number): { value: string; grown: boolean } {
+function stringForBitWrite(
+  ctx: CommandContext,
+  key: string,
+  maxBit: number,
+): { value: string; grown: boolean; created: boolean } {
   const need = Math.floor(maxBit / 8) + 1;
   if (need > MAX_STRING_LENGTH) throw new CommandError(STRING_TOO_LONG);
   const current = ctx.writeString(key);
-  if (current === undefined) return { value: '\0'.repeat(need), grown: true };
-  if (current.length < need) return { value: current + '\0'.repeat(need - current.length), grown: true };
-  return { value: current, grown: false };
+  if (current === undefined) return { value: '\0'.repeat(need), grown: true, created: true };
+  if (current.length < need) return { value: current + '\0'.repeat(need - current.length), grown: true, created: false };
+  return { value: current, grown: false, created: false };
 }
 
 const POPCOUNT = new Uint8Array(256);
@@ -324,7 +330,12 @@ function bitfield(ctx: CommandContext, argv: string[], readOnly: boolean): Reply
   }
   // Redis stores the grown string even when every op FAILed, but then reports no change (nothing propagates).
   ctx.db.dict.set(key, value);
-  if (changes) ctx.modified(key, changes);
+  if (target.created) ctx.created(key);
+  if (changes) {
+    ctx.modified(key, changes);
+    // One event for the whole command, however many fields changed (as Redis's bitfieldGeneric).
+    ctx.notify(Notify.STRING, 'setbit', key);
+  }
   return replies;
 }
 
@@ -345,6 +356,7 @@ function setbitHandler(ctx: CommandContext, argv: string[]): Reply {
   if (grown || old !== Number(on)) {
     const next = (byte & ~(1 << shift)) | (Number(on) << shift);
     ctx.setKey(key, value.slice(0, index) + String.fromCharCode(next) + value.slice(index + 1), true);
+    ctx.notify(Notify.STRING, 'setbit', key);
   }
   return old;
 }
@@ -437,7 +449,7 @@ function bitopHandler(ctx: CommandContext, argv: string[]): Reply {
   }
   const dest = argv[2];
   if (maxLen === 0) {
-    ctx.deleteKey(dest);
+    if (ctx.deleteKey(dest)) ctx.notify(Notify.GENERIC, 'del', dest);
     return 0;
   }
   const out = new Uint8Array(maxLen);
@@ -455,6 +467,7 @@ function bitopHandler(ctx: CommandContext, argv: string[]): Reply {
     out[i] = byte;
   }
   ctx.setKey(dest, bytesToBinary(out));
+  ctx.notify(Notify.STRING, 'set', dest);
   return maxLen;
 }
 

@@ -1,6 +1,7 @@
 import { CommandError, INVALID_EXPIRE, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX, wrongArity } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { typeOfValue } from '../store/database.js';
 import { MapReply, OK, type Reply } from '../resp/reply.js';
 import {
@@ -293,9 +294,11 @@ function setGeneric(
     return flags & OBJ_SET_GET ? old : abortReply;
   }
   ctx.setKey(key, value, (flags & OBJ_KEEPTTL) !== 0);
+  ctx.notify(Notify.STRING, 'set', key);
   if (when !== null) {
     ctx.setExpire(key, Number(when));
     ctx.rewrite(['SET', key, value, 'PXAT', when.toString()]);
+    ctx.notify(Notify.GENERIC, 'expire', key);
   } else if (flags & OBJ_SET_GET) {
     ctx.rewrite(argv.filter((a, j) => j < 3 || !isWord(a, 'get')));
   }
@@ -316,14 +319,17 @@ function getexHandler(ctx: CommandContext, argv: string[]): Reply {
   if (when !== null && flags & (OBJ_EXAT | OBJ_PXAT) && when <= BigInt(ctx.now) && !ctx.core.isReplica()) {
     ctx.deleteKey(key);
     ctx.rewrite(['DEL', key]);
+    ctx.notify(Notify.GENERIC, 'del', key);
   } else if (when !== null) {
     ctx.setExpire(key, Number(when));
     ctx.modified(key);
     ctx.rewrite(['PEXPIREAT', key, when.toString()]);
+    ctx.notify(Notify.GENERIC, 'expire', key);
   } else if (flags & OBJ_PERSIST) {
     if (ctx.removeExpire(key)) {
       ctx.modified(key);
       ctx.rewrite(['PERSIST', key]);
+      ctx.notify(Notify.GENERIC, 'persist', key);
     }
   }
   return value;
@@ -357,6 +363,7 @@ function incrDecr(ctx: CommandContext, key: string, incr: bigint | number): Repl
   if (small !== undefined && (current === undefined || isSmallInt(current))) {
     const result = (current === undefined ? 0 : Number(current)) + small;
     ctx.setKey(key, String(result), true);
+    ctx.notify(Notify.STRING, 'incrby', key);
     return result;
   }
   let value = 0n;
@@ -368,6 +375,7 @@ function incrDecr(ctx: CommandContext, key: string, incr: bigint | number): Repl
   const result = value + BigInt(incr);
   if (result > LLONG_MAX || result < LLONG_MIN) throw new CommandError(OVERFLOW);
   ctx.setKey(key, result.toString(), true);
+  ctx.notify(Notify.STRING, 'incrby', key);
   return int64Reply(result);
 }
 
@@ -401,6 +409,7 @@ function setrangeHandler(ctx: CommandContext, argv: string[]): Reply {
   if (base.length < offset) base += '\0'.repeat(offset - base.length);
   const next = base.slice(0, offset) + patch + base.slice(offset + patch.length);
   ctx.setKey(key, next, true);
+  ctx.notify(Notify.STRING, 'setrange', key);
   return next.length;
 }
 
@@ -409,11 +418,13 @@ function appendHandler(ctx: CommandContext, argv: string[]): Reply {
   const current = ctx.writeString(key);
   if (current === undefined) {
     ctx.setKey(key, argv[2]);
+    ctx.notify(Notify.STRING, 'append', key);
     return argv[2].length;
   }
   checkStringLength(ctx, current.length + argv[2].length);
   const next = current + argv[2];
   ctx.setKey(key, next, true);
+  ctx.notify(Notify.STRING, 'append', key);
   return next.length;
 }
 
@@ -424,7 +435,10 @@ function msetGeneric(ctx: CommandContext, argv: string[], nx: boolean): Reply {
       if (ctx.lookupWrite(argv[j]) !== undefined) return 0;
     }
   }
-  for (let j = 1; j < argv.length; j += 2) ctx.setKey(argv[j], argv[j + 1]);
+  for (let j = 1; j < argv.length; j += 2) {
+    ctx.setKey(argv[j], argv[j + 1]);
+    ctx.notify(Notify.STRING, 'set', argv[j]);
+  }
   return nx ? 1 : OK;
 }
 
@@ -642,6 +656,7 @@ const ownCommands: CommandSpec[] = [
     handler: (ctx, argv) => {
       const old = getString(ctx, argv[1]);
       ctx.setKey(argv[1], argv[2]);
+      ctx.notify(Notify.STRING, 'set', argv[1]);
       ctx.rewrite(['SET', argv[1], argv[2]]);
       return old;
     },
@@ -656,7 +671,10 @@ const ownCommands: CommandSpec[] = [
     since: '6.2.0',
     handler: (ctx, argv) => {
       const old = getString(ctx, argv[1]);
-      if (ctx.deleteKey(argv[1])) ctx.rewrite(['DEL', argv[1]]);
+      if (ctx.deleteKey(argv[1])) {
+        ctx.rewrite(['DEL', argv[1]]);
+        ctx.notify(Notify.GENERIC, 'del', argv[1]);
+      }
       return old;
     },
   }),
@@ -742,6 +760,7 @@ const ownCommands: CommandSpec[] = [
       const key = argv[1];
       const text = incrByFloatText(ctx.writeString(key), argv[2]);
       ctx.setKey(key, text, true);
+      ctx.notify(Notify.STRING, 'incrbyfloat', key);
       // Replicas and AOF get the result, not the increment, so float formatting can never make them diverge.
       ctx.rewrite(['SET', key, text, 'KEEPTTL']);
       return text;
