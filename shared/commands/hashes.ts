@@ -1,5 +1,6 @@
 import { CommandError, NOT_INTEGER, OVERFLOW, SYNTAX, wrongArity } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import type { HashValue } from '../store/database.js';
 import { EMPTY_ARRAY, MapReply, OK, type Reply } from '../resp/reply.js';
@@ -40,9 +41,13 @@ function randomIndex(n: number): number {
   return Math.floor(Math.random() * n);
 }
 
-/** Records an in-place change of the hash at `key` worth `changes` dirty units (Redis's server.dirty). */
-function changed(ctx: CommandContext, key: string, changes: number): void {
+/**
+ * Records an in-place change of the hash at `key` worth `changes` dirty units (Redis's server.dirty) and
+ * notifies `event`; an emptied hash is then deleted, with its "del" event after the command's own.
+ */
+function changed(ctx: CommandContext, key: string, changes: number, event: string): void {
   ctx.modified(key, changes);
+  ctx.notify(Notify.HASH, event, key);
   ctx.deleteIfEmpty(key);
 }
 
@@ -186,8 +191,9 @@ function hsetHandler(ctx: CommandContext, argv: string[]): Reply {
     hash.set(argv[i], argv[i + 1]);
     if (hash.size > size) created++;
   }
-  // Redis counts every pair as a change, even one that rewrote the same value, so HSET always propagates.
-  ctx.modified(key, (argv.length - 2) / 2);
+  // Redis counts every pair as a change, even one that rewrote the same value, so HSET always propagates
+  // and always notifies "hset" (HMSET included).
+  changed(ctx, key, (argv.length - 2) / 2, 'hset');
   return ctx.spec.name === 'hset' ? created : OK;
 }
 
@@ -271,7 +277,7 @@ export const hashCommands: CommandSpec[] = [
       const existing = ctx.writeHash(key);
       if (existing?.has(field)) return 0;
       ctx.hashForWrite(key).set(field, value);
-      ctx.modified(key);
+      changed(ctx, key, 1, 'hset');
       return 1;
     },
   }),
@@ -358,7 +364,7 @@ export const hashCommands: CommandSpec[] = [
       for (let i = 2; i < argv.length && hash.size > 0; i++) {
         if (hash.delete(argv[i])) deleted++;
       }
-      if (deleted > 0) changed(ctx, key, deleted);
+      if (deleted > 0) changed(ctx, key, deleted, 'hdel');
       return deleted;
     },
   }),
@@ -422,7 +428,7 @@ export const hashCommands: CommandSpec[] = [
       const sum = value + incr;
       if (sum > LLONG_MAX || sum < LLONG_MIN) throw new CommandError(OVERFLOW);
       ctx.hashForWrite(key).set(field, sum.toString());
-      ctx.modified(key);
+      changed(ctx, key, 1, 'hincrby');
       return Number.isSafeInteger(Number(sum)) ? Number(sum) : sum;
     },
   }),
@@ -454,7 +460,7 @@ export const hashCommands: CommandSpec[] = [
       if (sum === 'inf') throw new CommandError(WOULD_PRODUCE_NAN);
       const text = formatLongDouble(sum);
       ctx.hashForWrite(key).set(field, text);
-      ctx.modified(key);
+      changed(ctx, key, 1, 'hincrbyfloat');
       // Replicas get the result, not the increment, so float formatting can never make them diverge.
       ctx.rewrite(['HSET', key, field, text]);
       return text;

@@ -1,4 +1,5 @@
 import type { CommandContext } from '../engine/command-context.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { BlockRequest, command, type CommandSpec, type HandlerResult } from '../engine/command-spec.js';
 import {
   CommandError,
@@ -109,8 +110,17 @@ function blockingSource(ctx: CommandContext, key: string): ListValue | undefined
   return list.length > 0 ? list : undefined;
 }
 
-/** Records a pop of `n` elements from key: reports the change and deletes the list when emptied. */
-function popped(ctx: CommandContext, key: string, n: number): void {
+/** The event Redis names a push or pop at one end ("lpush", "rpop", ...). */
+function endEvent(op: 'push' | 'pop', end: End): string {
+  return (end === 'left' ? 'l' : 'r') + op;
+}
+
+/**
+ * Records a pop of `n` elements from key (Redis's listElementsRemoved): the "lpop"/"rpop" event, then the list
+ * deleted (with its "del" event) when emptied, and the change reported.
+ */
+function popped(ctx: CommandContext, key: string, end: End, n: number): void {
+  ctx.notify(Notify.LIST, endEvent('pop', end), key);
   ctx.deleteIfEmpty(key);
   ctx.modified(key, n);
 }
@@ -126,6 +136,7 @@ function pushCommand(end: End, onlyIfExists: boolean) {
     }
     for (let i = 2; i < argv.length; i++) push(list, end, argv[i]);
     ctx.modified(key, argv.length - 2);
+    ctx.notify(Notify.LIST, endEvent('push', end), key);
     return list.length;
   };
 }
@@ -141,12 +152,16 @@ function popCommand(end: End) {
     if (!list) return hasCount ? NULL_ARRAY : null;
     if (hasCount && count === 0) return EMPTY_ARRAY;
     const items = popRange(list, end, count);
-    popped(ctx, key, items.length);
+    popped(ctx, key, end, items.length);
     return hasCount ? items : items[0];
   };
 }
 
-/** LMOVE's core, shared with RPOPLPUSH and the blocking forms: null when the source is missing. */
+/**
+ * LMOVE's core, shared with RPOPLPUSH and the blocking forms: null when the source is missing. Events as
+ * Redis's lmoveGenericCommand: the push on the destination (after its "new"), then the pop on the source, then
+ * "del" when the source was emptied; moving within one list leaves it non-empty, so no "del" then.
+ */
 function moveElement(ctx: CommandContext, src: string, dst: string, from: End, to: End): string | null {
   const source = ctx.writeList(src);
   if (!source || source.length === 0) return null;
@@ -154,6 +169,8 @@ function moveElement(ctx: CommandContext, src: string, dst: string, from: End, t
   const value = (from === 'left' ? source.popFront() : source.popBack()) as string;
   push(ctx.listForPush(dst), to, value);
   ctx.modified(dst);
+  ctx.notify(Notify.LIST, endEvent('push', to), dst);
+  ctx.notify(Notify.LIST, endEvent('pop', from), src);
   ctx.deleteIfEmpty(src);
   ctx.modified(src, 0);
   return value;
@@ -196,7 +213,7 @@ function popFirstNonEmpty(
     const list = blocking ? blockingSource(ctx, key) : ctx.writeList(key);
     if (!list || list.length === 0) continue;
     const items = popRange(list, end, count ?? 1);
-    popped(ctx, key, items.length);
+    popped(ctx, key, end, items.length);
     const op = end === 'left' ? 'LPOP' : 'RPOP';
     if (count === undefined) {
       ctx.rewrite([op, key]);
@@ -415,6 +432,7 @@ export const listCommands: CommandSpec[] = [
       if (index < 0 || index >= list.length) throw new CommandError(INDEX_OUT_OF_RANGE);
       list.set(index, argv[3]);
       ctx.modified(argv[1]);
+      ctx.notify(Notify.LIST, 'lset', argv[1]);
       return OK;
     },
   }),
@@ -441,6 +459,7 @@ export const listCommands: CommandSpec[] = [
       items.splice(after ? pivot + 1 : pivot, 0, argv[4]);
       list.replaceAll(items);
       ctx.modified(argv[1]);
+      ctx.notify(Notify.LIST, 'linsert', argv[1]);
       return list.length;
     },
   }),
@@ -472,6 +491,7 @@ export const listCommands: CommandSpec[] = [
       if (removed === 0) return 0;
       if (fromTail) kept.reverse();
       list.replaceAll(kept);
+      ctx.notify(Notify.LIST, 'lrem', key);
       ctx.deleteIfEmpty(key);
       ctx.modified(key, removed);
       return removed;
@@ -507,6 +527,8 @@ export const listCommands: CommandSpec[] = [
       }
       for (let i = 0; i < left; i++) list.popFront();
       for (let i = 0; i < right; i++) list.popBack();
+      // Redis notifies "ltrim" whenever the list exists, even when the range kept everything.
+      ctx.notify(Notify.LIST, 'ltrim', key);
       ctx.deleteIfEmpty(key);
       // Redis signals the key even when nothing was trimmed (WATCH sees it) but propagates only a real change.
       ctx.modified(key, left + right);
