@@ -191,7 +191,8 @@ function blockingMove(
   propagated: (retry: boolean) => string[],
 ): HandlerResult {
   const retry = isRetry(ctx);
-  if (!blockingSource(ctx, src)) return new BlockRequest([src], deadline, null);
+  // Redis 7.0 times BLMOVE / BRPOPLPUSH out with a null array, but answers a null bulk inside MULTI.
+  if (!blockingSource(ctx, src)) return new BlockRequest([src], deadline, () => (ctx.client.inExec ? null : NULL_ARRAY));
   const value = moveElement(ctx, src, dst, from, to);
   ctx.rewrite(propagated(retry));
   return value;
