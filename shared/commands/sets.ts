@@ -1,6 +1,7 @@
 import { CommandError, NOT_INTEGER, SYNTAX } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import type { SetValue } from '../store/database.js';
 import { EMPTY_ARRAY, SetReply, type Reply } from '../resp/reply.js';
 import { isWord } from './parse.js';
@@ -104,15 +105,20 @@ function difference(sets: Array<SetValue | undefined>): Set<string> {
 
 /**
  * The STORE forms: the result replaces the destination (dropping its TTL), or deletes it when empty. Either
- * propagates the command as sent; an empty result over a missing destination changes nothing.
+ * propagates the command as sent; an empty result over a missing destination changes nothing. `event` is the
+ * command's keyspace event ("sinterstore" ...); an emptied destination says "del" instead.
  */
-function store(ctx: CommandContext, dst: string, members: Iterable<string>): number {
+function store(ctx: CommandContext, dst: string, members: Iterable<string>, event: string): number {
   const result = new Set(members);
   if (result.size === 0) {
-    ctx.deleteKey(dst);
+    // Redis's dbDelete here skips the expiry check: a destination still stored but expired is deleted as is.
+    if (ctx.deleteKey(dst)) ctx.notify(Notify.GENERIC, 'del', dst);
     return 0;
   }
+  // setKey looks the destination up first, so an expired destination is deleted (and its DEL propagated).
+  ctx.lookupWrite(dst);
   ctx.setKey(dst, result);
+  ctx.notify(Notify.SET, event, dst);
   return result.size;
 }
 
@@ -121,9 +127,11 @@ function spopWithCount(ctx: CommandContext, key: string, countText: string): Rep
   const count = parsePositive(countText, MUST_BE_POSITIVE);
   const set = ctx.writeSet(key);
   if (!set || count === 0n) return new SetReply([]);
+  ctx.notify(Notify.SET, 'spop', key);
   if (count >= BigInt(set.size)) {
     const all = Array.from(set);
     ctx.deleteKey(key);
+    ctx.notify(Notify.GENERIC, 'del', key);
     ctx.rewrite(['DEL', key]);
     return new SetReply(all);
   }
@@ -184,7 +192,10 @@ export const setCommands: CommandSpec[] = [
           added++;
         }
       }
-      if (added > 0) ctx.modified(key, added);
+      if (added > 0) {
+        ctx.modified(key, added);
+        ctx.notify(Notify.SET, 'sadd', key);
+      }
       return added;
     },
   }),
@@ -208,6 +219,7 @@ export const setCommands: CommandSpec[] = [
       }
       if (deleted > 0) {
         ctx.modified(key, deleted);
+        ctx.notify(Notify.SET, 'srem', key);
         ctx.deleteIfEmpty(key);
       }
       return deleted;
@@ -283,6 +295,7 @@ export const setCommands: CommandSpec[] = [
       const member = randomMember(set);
       set.delete(member);
       ctx.modified(key);
+      ctx.notify(Notify.SET, 'spop', key);
       ctx.deleteIfEmpty(key);
       // Even when the set empties, Redis propagates the SREM, not a DEL.
       ctx.rewrite(['SREM', key, member]);
@@ -326,11 +339,14 @@ export const setCommands: CommandSpec[] = [
       if (srcSet === dstSet) return srcSet.has(member) ? 1 : 0;
       if (!srcSet.delete(member)) return 0;
       ctx.modified(src);
+      ctx.notify(Notify.SET, 'srem', src);
       ctx.deleteIfEmpty(src);
+      // A missing destination is created ("new") before the member goes in ("sadd"), as Redis's dbAdd does.
       const target = dstSet ?? ctx.setForWrite(dst);
       if (!target.has(member)) {
         target.add(member);
         ctx.modified(dst);
+        ctx.notify(Notify.SET, 'sadd', dst);
       }
       return 1;
     },
@@ -382,7 +398,7 @@ export const setCommands: CommandSpec[] = [
     group: 'set',
     summary: 'Intersect multiple sets and store the resulting set in a key',
     since: '1.0.0',
-    handler: (ctx, argv) => store(ctx, argv[1], intersect(readSets(ctx, argv.slice(2)))),
+    handler: (ctx, argv) => store(ctx, argv[1], intersect(readSets(ctx, argv.slice(2))), 'sinterstore'),
   }),
   command({
     name: 'sunion',
@@ -406,7 +422,7 @@ export const setCommands: CommandSpec[] = [
     group: 'set',
     summary: 'Add multiple sets and store the resulting set in a key',
     since: '1.0.0',
-    handler: (ctx, argv) => store(ctx, argv[1], union(readSets(ctx, argv.slice(2)))),
+    handler: (ctx, argv) => store(ctx, argv[1], union(readSets(ctx, argv.slice(2))), 'sunionstore'),
   }),
   command({
     name: 'sdiff',
@@ -430,6 +446,6 @@ export const setCommands: CommandSpec[] = [
     group: 'set',
     summary: 'Subtract multiple sets and store the resulting set in a key',
     since: '1.0.0',
-    handler: (ctx, argv) => store(ctx, argv[1], difference(readSets(ctx, argv.slice(2)))),
+    handler: (ctx, argv) => store(ctx, argv[1], difference(readSets(ctx, argv.slice(2))), 'sdiffstore'),
   }),
 ];

@@ -1,6 +1,7 @@
 import { CommandError, NOT_FLOAT, SYNTAX, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT, WRONGTYPE } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { BlockRequest, command, type CommandSpec, type HandlerResult } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { DoubleReply, NULL_ARRAY, type Reply } from '../resp/reply.js';
 import { typeOfValue, type SetValue } from '../store/database.js';
 import { LEX_MAX, LEX_MIN, SortedSet, type LexBound, type LexRange, type ScoreRange } from '../store/sorted-set.js';
@@ -178,15 +179,19 @@ function storedScore(score: number): number {
   return score === 0 ? 0 : score;
 }
 
-/** Stores a computed result at `dst` (Redis's setKey), or deletes `dst` when the result is empty. */
-function storeResult(ctx: CommandContext, dst: string, result: SortedSet): number {
+/**
+ * Stores a computed result at `dst` (Redis's setKey) and publishes `event` ("zunionstore" ...), or deletes
+ * `dst` when the result is empty, which says "del" when there was something to delete.
+ */
+function storeResult(ctx: CommandContext, dst: string, result: SortedSet, event: string): number {
   if (result.size > 0) {
     // setKey looks the destination up first, so an expired destination is deleted (and its DEL propagated).
     ctx.lookupWrite(dst);
     ctx.setKey(dst, result);
+    ctx.notify(Notify.ZSET, event, dst);
     return result.size;
   }
-  ctx.deleteKey(dst);
+  if (ctx.deleteKey(dst)) ctx.notify(Notify.GENERIC, 'del', dst);
   return 0;
 }
 
@@ -242,7 +247,7 @@ function zaddGeneric(ctx: CommandContext, argv: string[], forceIncr: boolean): R
         if (incr) {
           s += current;
           if (Number.isNaN(s)) {
-            finishZadd(ctx, key, added + updated);
+            finishZadd(ctx, key, added + updated, incr);
             throw new CommandError(NAN_SCORE);
           }
         }
@@ -260,15 +265,20 @@ function zaddGeneric(ctx: CommandContext, argv: string[], forceIncr: boolean): R
         score = s;
       }
     }
-    finishZadd(ctx, key, added + updated);
+    finishZadd(ctx, key, added + updated, incr);
   }
   if (incr) return processed > 0 ? new DoubleReply(score) : null;
   return ch ? added + updated : added;
 }
 
-function finishZadd(ctx: CommandContext, key: string, changes: number): void {
-  ctx.deleteIfEmpty(key);
-  if (changes > 0) ctx.modified(key, changes);
+/** Reports ZADD's changes: "zincr" for INCR (and ZINCRBY), else "zadd"; nothing when nothing changed. */
+function finishZadd(ctx: CommandContext, key: string, changes: number, incr: boolean): void {
+  // A key created here always received its first member, so this never removes anything Redis would keep.
+  ctx.deleteIfEmpty(key, ctx.db, false);
+  if (changes > 0) {
+    ctx.modified(key, changes);
+    ctx.notify(Notify.ZSET, incr ? 'zincr' : 'zadd', key);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -356,7 +366,7 @@ function zrangeGeneric(
   if (dst !== null) {
     const result = new SortedSet();
     for (const [m, s] of entries) result.add(m, s);
-    return storeResult(ctx, dst, result);
+    return storeResult(ctx, dst, result, 'zrangestore');
   }
   return entriesReply(ctx, entries, withScores);
 }
@@ -391,8 +401,9 @@ function zremRange(ctx: CommandContext, argv: string[], type: 'rank' | 'score' |
     deleted = z.deleteRangeByLex(lexRange as LexRange);
   }
   if (deleted > 0) {
-    ctx.deleteIfEmpty(key);
     ctx.modified(key, deleted);
+    ctx.notify(Notify.ZSET, `zremrangeby${type}`, key);
+    ctx.deleteIfEmpty(key);
   }
   return deleted;
 }
@@ -538,7 +549,7 @@ function setOperation(
     }
   }
 
-  if (dst !== null) return storeResult(ctx, dst, result);
+  if (dst !== null) return storeResult(ctx, dst, result, `z${op}store`);
   return entriesReply(ctx, [...result.entries()], withScores);
 }
 
@@ -591,8 +602,10 @@ function popGeneric(
   const n = Math.min(count === -1 ? 1 : count, z.size);
   const pairs: Array<[string, number]> = [];
   for (let i = 0; i < n; i++) pairs.push((max ? z.popMax() : z.popMin()) as [string, number]);
-  ctx.deleteIfEmpty(key);
   ctx.modified(key, n);
+  // ZMPOP and the blocking pops say "zpopmin"/"zpopmax" too: they all pop through genericZpopCommand.
+  ctx.notify(Notify.ZSET, max ? 'zpopmax' : 'zpopmin', key);
+  ctx.deleteIfEmpty(key);
   let items: Reply[];
   if (nested) items = pairs.map(([m, s]) => [m, new DoubleReply(s)]);
   else items = pairs.flatMap(([m, s]) => [m, new DoubleReply(s)]);
@@ -770,8 +783,9 @@ export const sortedSetCommands: CommandSpec[] = [
         if (z.size === 0) break;
       }
       if (deleted > 0) {
-        ctx.deleteIfEmpty(key);
         ctx.modified(key, deleted);
+        ctx.notify(Notify.ZSET, 'zrem', key);
+        ctx.deleteIfEmpty(key);
       }
       return deleted;
     },
