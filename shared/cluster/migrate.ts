@@ -2,6 +2,7 @@ import { isWord, parseInteger } from '../commands/parse.js';
 import type { Client } from '../engine/client.js';
 import type { ServerCore } from '../engine/server-core.js';
 import { BlockRequest, command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { CommandError, SYNTAX } from '../errors.js';
 import { createDumpPayload } from '../rdb/dump-payload.js';
 import type { MasterConnection } from '../replication/replica-link.js';
@@ -13,8 +14,12 @@ import { ReplyParser } from '../resp/reply-parser.js';
 /** A MIGRATE in flight for one client: what was sent and what the target answered so far. */
 interface Migration {
   keys: string[];
-  /** Keys named but already expired: skipped, and deleted when MIGRATE completes. */
-  expired: string[];
+  /**
+   * Keys named but missing or already expired, in argument order: skipped, and looked up (as Redis's MIGRATE
+   * looks every key up first) when MIGRATE completes, which deletes the expired ones and sends the "expired" and
+   * "keymiss" events in Redis's order, before the moved keys' "del".
+   */
+  skipped: string[];
   copy: boolean;
   /** Replies expected before the RESTOREs' (AUTH, SELECT). */
   preamble: number;
@@ -82,7 +87,7 @@ export const migrateCommand: CommandSpec = command({
       if (!pending.done) return new BlockRequest([pending.wakeKey], client.blocked?.deadline ?? 0, new ErrorReply(IOERR_READ));
       migrations.delete(client);
       // Keys that were expired when MIGRATE started are deleted now, so their DELs go out with the migration's.
-      for (const key of pending.expired) ctx.lookupRead(key);
+      for (const key of pending.skipped) ctx.lookupRead(key);
       if (pending.ioError && pending.replies.length <= pending.preamble) return new ErrorReply(pending.ioError);
       let error: string | null = null;
       const moved: string[] = [];
@@ -95,6 +100,7 @@ export const migrateCommand: CommandSpec = command({
           error ??= `ERR Target instance replied with error: ${failed.message}`;
         } else if (!pending.copy) {
           ctx.deleteKey(pending.keys[j]);
+          ctx.notify(Notify.GENERIC, 'del', pending.keys[j]);
           moved.push(pending.keys[j]);
         }
       }
@@ -141,15 +147,14 @@ export const migrateCommand: CommandSpec = command({
     commands.push(['SELECT', String(dbid)]);
     const preamble = commands.length;
     const restore = ctx.core.cluster ? 'RESTORE-ASKING' : 'RESTORE';
-    const expired: string[] = [];
+    const skipped: string[] = [];
     const db = ctx.db;
     for (const key of keyArgs) {
       // Looked up without expiring: an expired key is skipped now and deleted when MIGRATE completes.
       const value = db.dict.get(key);
-      if (value === undefined) continue;
       const expireAt = db.expires.get(key) ?? -1;
-      if (expireAt !== -1 && expireAt <= ctx.now) {
-        expired.push(key);
+      if (value === undefined || (expireAt !== -1 && expireAt < ctx.now)) {
+        skipped.push(key);
         continue;
       }
       const ttl = expireAt === -1 ? 0 : Math.max(1, expireAt - ctx.now);
@@ -157,7 +162,7 @@ export const migrateCommand: CommandSpec = command({
       commands.push([restore, key, String(ttl), createDumpPayload(value), ...(replace ? ['REPLACE'] : [])]);
     }
     if (keys.length === 0) {
-      for (const key of expired) ctx.lookupRead(key);
+      for (const key of skipped) ctx.lookupRead(key);
       return new SimpleString('NOKEY');
     }
     if (client.inExec) throw new CommandError('ERR MIGRATE is not supported inside MULTI/EXEC on this server');
@@ -174,7 +179,7 @@ export const migrateCommand: CommandSpec = command({
     const deadline = ctx.now + timeout;
     const m: Migration = {
       keys,
-      expired,
+      skipped,
       copy,
       preamble,
       replies: [],
@@ -247,6 +252,9 @@ export const migrateCommand: CommandSpec = command({
       m.done = true;
       m.conn?.close();
       if (m.pause && core.clientPause === m.pause) core.unpause();
+      // The lookups Redis made before it connected: their "expired"/"keymiss" events and lazy-expiry DELs.
+      for (const key of skipped) ctx.lookupRead(key);
+      core.propagator.flush();
       return new ErrorReply(IOERR_READ);
     });
   },

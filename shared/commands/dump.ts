@@ -1,4 +1,5 @@
 import { command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { CommandError, SYNTAX } from '../errors.js';
 import { createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../rdb/dump-payload.js';
 import { binaryToBytes } from '../bytes.js';
@@ -93,16 +94,19 @@ export const dumpCommands: CommandSpec[] = [
         if (deleted) {
           ctx.modified(key);
           ctx.rewrite(['DEL', key]);
+          ctx.notify(Notify.GENERIC, 'del', key);
         }
         return OK;
       }
 
+      // The key was deleted above when replaced, so this adds it anew and "new" fires, as Redis's dbAdd.
       ctx.setKey(key, value);
       if (ttl) {
         ctx.setExpire(key, ttl);
         // Redis propagates a relative TTL as an absolute one: argv[2] becomes the deadline, ABSTTL is appended.
         if (!absttl) ctx.rewrite([argv[0], key, String(ttl), ...argv.slice(3), 'ABSTTL']);
       }
+      ctx.notify(Notify.GENERIC, 'restore', key);
       return OK;
     },
   }),

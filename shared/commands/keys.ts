@@ -2,6 +2,7 @@ import { cloneValue } from '../store/clone-value.js';
 import { CommandError, INVALID_DB, INVALID_EXPIRE, NO_SUCH_KEY, NOT_INTEGER, SYNTAX } from '../errors.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
+import { Notify } from '../engine/keyspace-events.js';
 import { globMatch } from '../glob.js';
 import { OK, SimpleString, type Reply } from '../resp/reply.js';
 import { typeOfValue, type Database, type RedisValue } from '../store/database.js';
@@ -105,7 +106,10 @@ function del(ctx: CommandContext, argv: string[]): Reply {
     // As delGenericCommand: expire first (a master deletes and propagates DEL), then delete what is left,
     // which on a replica includes a logically expired key.
     ctx.expireIfNeeded(ctx.db, argv[i]);
-    if (ctx.deleteKey(argv[i])) deleted++;
+    if (ctx.deleteKey(argv[i])) {
+      ctx.notify(Notify.GENERIC, 'del', argv[i]);
+      deleted++;
+    }
   }
   return deleted;
 }
@@ -116,10 +120,16 @@ function rename(ctx: CommandContext, argv: string[], nx: boolean): Reply {
   if (value === undefined) throw new CommandError(NO_SUCH_KEY);
   if (src === dst) return nx ? 0 : OK;
   const expire = ctx.getExpire(src);
-  if (ctx.lookupWrite(dst) !== undefined && nx) return 0;
+  if (ctx.lookupWrite(dst) !== undefined) {
+    if (nx) return 0;
+    // As Redis: the old destination is deleted (silently) and the key added anew, so "new" fires even here.
+    ctx.deleteKey(dst);
+  }
   ctx.setKey(dst, value);
   if (expire !== -1) ctx.setExpire(dst, expire);
   ctx.deleteKey(src);
+  ctx.notify(Notify.GENERIC, 'rename_from', src);
+  ctx.notify(Notify.GENERIC, 'rename_to', dst);
   return nx ? 1 : OK;
 }
 
@@ -138,9 +148,14 @@ function copy(ctx: CommandContext, argv: string[]): Reply {
   const value = ctx.lookupRead(key);
   if (value === undefined) return 0;
   const expire = ctx.getExpire(key);
-  if (ctx.lookupWrite(newKey, dst) !== undefined && !replace) return 0;
+  if (ctx.lookupWrite(newKey, dst) !== undefined) {
+    if (!replace) return 0;
+    // REPLACE deletes the old key silently and adds the copy anew: "new" fires, as Redis's dbAdd does.
+    ctx.deleteKey(newKey, dst);
+  }
   ctx.setKey(newKey, cloneValue(value), false, dst);
   if (expire !== -1) ctx.setExpire(newKey, expire, dst);
+  ctx.notify(Notify.GENERIC, 'copy_to', newKey, dst);
   return 1;
 }
 
@@ -157,6 +172,8 @@ function move(ctx: CommandContext, argv: string[]): Reply {
   ctx.setKey(key, value, false, dst);
   if (expire !== -1) ctx.setExpire(key, expire, dst);
   ctx.deleteKey(key, src);
+  ctx.notify(Notify.GENERIC, 'move_from', key, src);
+  ctx.notify(Notify.GENERIC, 'move_to', key, dst);
   return 1;
 }
 
@@ -240,10 +257,12 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
   if (when <= BigInt(ctx.now) && !ctx.core.isReplica()) {
     ctx.deleteKey(key);
     ctx.rewrite(['DEL', key]);
+    ctx.notify(Notify.GENERIC, 'del', key);
     return 1;
   }
   ctx.setExpire(key, Number(when));
   ctx.modified(key);
+  ctx.notify(Notify.GENERIC, 'expire', key);
   if (relative || seconds) ctx.rewrite(['PEXPIREAT', key, when.toString(), ...argv.slice(3)]);
   return 1;
 }
@@ -287,6 +306,18 @@ function ttlCommand(name: string, since: string, summary: string, ms: boolean, a
   });
 }
 
+/**
+ * OBJECT's lookup (Redis's objectCommandLookup, LOOKUP_NOTOUCH|LOOKUP_NONOTIFY): lazy expiry and hit/miss
+ * stats as ctx.lookupRead, but a miss sends no "keymiss" event.
+ */
+function objectLookup(ctx: CommandContext, key: string): RedisValue | undefined {
+  const db = ctx.db;
+  const v = ctx.expireIfNeeded(db, key) ? undefined : db.dict.get(key);
+  if (v === undefined) ctx.core.stats.keyspaceMisses++;
+  else ctx.core.stats.keyspaceHits++;
+  return v;
+}
+
 /** An OBJECT subcommand on a key: null when the key is missing, as Redis replies. */
 function objectSubcommand(name: string, since: string, summary: string, reply: (v: RedisValue) => Reply): CommandSpec {
   return command({
@@ -300,7 +331,7 @@ function objectSubcommand(name: string, since: string, summary: string, reply: (
     summary,
     since,
     handler: (ctx, argv) => {
-      const v = ctx.lookupRead(argv[2]);
+      const v = objectLookup(ctx, argv[2]);
       return v === undefined ? null : reply(v);
     },
   });
@@ -571,6 +602,7 @@ export const keyCommands: CommandSpec[] = [
       const key = argv[1];
       if (ctx.lookupWrite(key) === undefined || !ctx.removeExpire(key)) return 0;
       ctx.modified(key);
+      ctx.notify(Notify.GENERIC, 'persist', key);
       return 1;
     },
   }),
