@@ -632,6 +632,27 @@ describe('DEBUG', () => {
     expect(c.call('DEBUG', 'JMAP')).toEqual(
       new ErrorReply("ERR unknown subcommand or wrong number of arguments for 'JMAP'. Try DEBUG HELP."),
     );
-    expect((c.call('DEBUG', 'HELP') as SimpleString[])[1]).toEqual(new SimpleString('SLEEP <seconds>'));
+    const help = (c.call('DEBUG', 'HELP') as SimpleString[]).map((l) => l.value);
+    expect(help).toContain('SLEEP <seconds>');
+    expect(help).toContain('SET-ACTIVE-EXPIRE <0|1>');
+  });
+
+  it('SET-ACTIVE-EXPIRE 0 stops the cron from expiring keys nobody reads; a read still expires them; 1 resumes', () => {
+    const h = createHarness();
+    const c = h.client();
+    expect(c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0')).toEqual(OK_REPLY);
+    c.call('SET', 'a', '1', 'PX', '10');
+    c.call('SET', 'b', '1', 'PX', '10');
+    h.clock.advance(100);
+    h.core.cron();
+    expect(h.core.dbs[0].dict.size).toBe(2);
+    expect(c.call('GET', 'a')).toBeNull();
+    expect(h.core.dbs[0].dict.size).toBe(1);
+    // Redis reads the flag with atoi: "x" is 0, "2" is on.
+    expect(c.call('DEBUG', 'SET-ACTIVE-EXPIRE', 'x')).toEqual(OK_REPLY);
+    expect(h.core.activeExpireEnabled).toBe(false);
+    expect(c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '2')).toEqual(OK_REPLY);
+    h.core.cron();
+    expect(h.core.dbs[0].dict.size).toBe(0);
   });
 });

@@ -764,7 +764,19 @@ export const serverCommands: CommandSpec[] = [
     summary: 'A container for debugging commands',
     handler: (ctx, argv) => {
       if (argv.length === 2 && isWord(argv[1], 'help')) {
-        return helpReply(argv[0], ['SLEEP <seconds>', '    Stop the server for <seconds>. Decimals allowed.']);
+        return helpReply(argv[0], [
+          'SET-ACTIVE-EXPIRE <0|1>',
+          '    Setting it to 0 disables expiring keys in background when they are not',
+          '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+          '    default.',
+          'SLEEP <seconds>',
+          '    Stop the server for <seconds>. Decimals allowed.',
+        ]);
+      }
+      if (argv.length === 3 && isWord(argv[1], 'set-active-expire')) {
+        // Redis reads it with atoi: leading digits, anything else is 0.
+        ctx.core.activeExpireEnabled = Number.parseInt(argv[2], 10) ? true : false;
+        return OK;
       }
       if (argv.length === 3 && isWord(argv[1], 'sleep')) {
         // Redis reads the seconds with strtod and no validation: what does not parse sleeps 0.

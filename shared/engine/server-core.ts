@@ -142,6 +142,8 @@ export class ServerCore {
   /** SLOWLOG: the entries, and the threshold in microseconds (negative: off) kept current from the config. */
   readonly slowlog = new Slowlog();
   slowlogThreshold = 10000;
+  /** DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody reads. */
+  activeExpireEnabled = true;
   /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
   keyspaceEvents = 0;
 
@@ -585,7 +587,7 @@ export class ServerCore {
    */
   activeExpireCycle(): void {
     // A replica waits for its master's DELs; during CLIENT PAUSE the dataset must not change.
-    if (this.isReplica() || this.pauseInForce()) return;
+    if (this.isReplica() || this.pauseInForce() || !this.activeExpireEnabled) return;
     const start = this.now();
     const budgetMs = Math.max(1, Math.floor(1000 / this.config.int('hz') / 4));
     for (const db of this.dbs) {
