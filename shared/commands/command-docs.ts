@@ -611,7 +611,9 @@ function keyFlagsAt(specs: KeySpec[], argv: string[], pos: number, fallback: str
  * Key flags of the commands whose key spec says "variable_flags": Redis's setGetKeys and bitfieldGetKeys
  * decide from the arguments.
  */
-function variableKeyFlags(fullName: string, argv: string[]): string[] | null {
+function variableKeyFlags(fullName: string, argv: string[], pos: number): string[] | null {
+  // SORT's STORE key spec is "unknown": Redis's sortGetKeys flags the destination itself.
+  if (fullName === 'sort') return pos === 1 ? ['RO', 'access'] : ['OW', 'update'];
   if (fullName === 'set') {
     return argv.slice(3).some((a) => isWord(a, 'get')) ? ['RW', 'access', 'update'] : ['OW', 'update'];
   }
@@ -651,7 +653,7 @@ function getKeys(core: ServerCore, argv: string[], withFlags: boolean): Reply {
     throw new CommandError('ERR Invalid arguments specified for command');
   }
   const fallback = spec.flags.includes('write') ? ['RW', 'access', 'update'] : ['RO', 'access'];
-  const flagsAt = (p: number) => variableKeyFlags(fullName, target) ?? keyFlagsAt(specs, target, p, fallback);
+  const flagsAt = (p: number) => variableKeyFlags(fullName, target, p) ?? keyFlagsAt(specs, target, p, fallback);
   return positions.map((p) => (withFlags ? [target[p], statusSet(flagsAt(p))] : target[p]));
 }
 

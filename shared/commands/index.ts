@@ -9,6 +9,7 @@ import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { slowlogCommands } from './slowlog.js';
+import { sortCommands } from './sort.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { stringCommands } from './strings.js';
 import { transactionCommands } from './transactions.js';
@@ -28,4 +29,5 @@ export const allCommands: CommandSpec[] = [
   ...monitorCommands,
   ...slowlogCommands,
   ...dumpCommands,
+  ...sortCommands,
 ];
