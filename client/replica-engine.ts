@@ -5,6 +5,7 @@ import { keyCommands } from '../shared/commands/keys.js';
 import { listCommands } from '../shared/commands/lists.js';
 import { pubsubCommands } from '../shared/commands/pubsub.js';
 import { setCommands } from '../shared/commands/sets.js';
+import { sortCommands } from '../shared/commands/sort.js';
 import { sortedSetCommands } from '../shared/commands/sorted-sets.js';
 import { stringCommands } from '../shared/commands/strings.js';
 import { transactionCommands } from '../shared/commands/transactions.js';
@@ -68,6 +69,7 @@ export const replicaCommands: CommandSpec[] = [
   ...setCommands,
   ...sortedSetCommands,
   ...keyCommands,
+  ...sortCommands,
   ...transactionCommands,
   ...pubsubCommands,
   ...dumpCommands,
