@@ -233,7 +233,7 @@ function clientFields(core: ServerCore): Fields {
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', maxOut],
     ['blocked_clients', blocked],
-    ['tracking_clients', 0],
+    ['tracking_clients', core.tracking.clients],
     ['clients_in_timeout_table', withTimeout],
   ];
 }
@@ -401,9 +401,9 @@ function statsFields(core: ServerCore): Fields {
     ['active_defrag_key_misses', 0],
     ['total_active_defrag_time', 0],
     ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0],
-    ['tracking_total_items', 0],
-    ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', core.tracking.table.size],
+    ['tracking_total_items', core.tracking.totalItems],
+    ['tracking_total_prefixes', core.tracking.prefixes.size],
     ['unexpected_error_replies', 0],
     ['total_error_replies', s.totalErrorReplies],
     ['dump_payload_sanitizations', 0],

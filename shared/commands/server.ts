@@ -4,6 +4,7 @@ import type { Client } from '../engine/client.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { Config, configSetError } from '../engine/config.js';
 import { processInput, replyError, resumeBlocked } from '../engine/dispatch.js';
+import { trackingListFlags, trackingSubcommands } from '../engine/tracking.js';
 import type { ServerCore, SnapshotPersistence } from '../engine/server-core.js';
 import { MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
 import { commandCommand, helpReply, subcommandSyntaxError } from './command-docs.js';
@@ -51,6 +52,7 @@ export function clientInfoLine(c: Client, now: number): string {
   if (c.subscribed) flags += 'P';
   if (c.multi) flags += 'x';
   if (c.blocked) flags += 'b';
+  flags += trackingListFlags(c);
   if (c.dirtyCas) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (noEvict.has(c)) flags += 'e';
@@ -64,7 +66,7 @@ export function clientInfoLine(c: Client, now: number): string {
     `age=${seconds(c.createdAt)} idle=${seconds(c.lastInteraction)} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.queue.length : -1} ` +
     `qbuf=${c.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${omem} ` +
-    `tot-mem=${omem} events=r cmd=${c.lastCommand} user=${c.user} redir=-1 resp=${c.protocol}`
+    `tot-mem=${omem} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.tracking ? c.tracking.redirect : -1} resp=${c.protocol}`
   );
 }
 
@@ -598,6 +600,7 @@ const clientCommand = command({
       since: '5.0.0',
       handler: (_ctx, argv) => helpReply(argv[0], CLIENT_HELP),
     }),
+    ...trackingSubcommands,
   ],
 });
 

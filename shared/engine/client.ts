@@ -3,6 +3,7 @@ import { DEFAULT_REQUEST_LIMITS, RequestParser, type RequestLimits } from '../re
 import { writeReply, type ProtocolVersion } from '../resp/encoder.js';
 import type { Reply } from '../resp/reply.js';
 import type { CommandSpec } from './command-spec.js';
+import type { ClientTracking } from './tracking.js';
 
 /**
  * The tiny interface an adapter builds from its runtime's socket (node:net, ws, a Durable Object's WebSocket,
@@ -104,6 +105,8 @@ export class Client {
   /** Library name and version (CLIENT SETINFO). */
   libName = '';
   libVer = '';
+  /** CLIENT TRACKING state (null: tracking off). */
+  tracking: ClientTracking | null = null;
 
   constructor(
     readonly id: number,

@@ -24,6 +24,8 @@ interface ParamSpec {
   protected?: boolean;
   min?: number;
   max?: number;
+  /** How an error prints `max` when a JS number cannot (LLONG_MAX). */
+  maxText?: string;
   values?: string[];
 }
 
@@ -63,6 +65,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'notify-keyspace-events', kind: 'keyspace-events', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -9007199254740991 },
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
+  { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
   { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },
   { name: 'tcp-keepalive', kind: 'int', default: '300', mutable: true, min: 0 },
@@ -205,7 +208,7 @@ export class Config {
         if (!/^-?\d+$/.test(text.trim())) throw new Error('argument couldn\'t be parsed into an integer');
         const n = Number(text);
         if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) {
-          throw new Error(`argument must be between ${p.min} and ${p.max ?? 'inf'} inclusive`);
+          throw new Error(`argument must be between ${p.min} and ${p.maxText ?? p.max ?? 'inf'} inclusive`);
         }
         return n;
       }

@@ -15,6 +15,7 @@ import { CommandContext } from './command-context.js';
 import { BlockRequest, type CommandSpec, type HandlerResult } from './command-spec.js';
 import { feedMonitors } from './monitor.js';
 import type { ServerCore } from './server-core.js';
+import { resetCaching, trackingAfterCall } from './tracking.js';
 
 /** Commands a client in a MULTI runs at once instead of queueing. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -33,6 +34,7 @@ export function processInput(core: ServerCore, client: Client): void {
     }
     if (argv === null) break;
     processCommand(core, client, argv);
+    if (client.tracking !== null) resetCaching(client, argv);
     if (client.isMaster) core.afterMasterCommand?.(client);
     else if (core.cluster !== null) core.cluster.afterCommand(client, argv);
   }
@@ -151,6 +153,8 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
       return;
     }
   }
+  // Redis's processCommand keeps the tracking table within tracking-table-max-keys before running a command.
+  if (core.tracking.clients > 0) core.tracking.limitUsedSlots();
   if (!client.isMaster) {
     for (const guard of core.writeGuards) {
       const err = guard(client, spec);
@@ -207,6 +211,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     return;
   }
 
+  if (core.tracking.clients > 0) core.tracking.current = client;
   const result = call(core, client, spec, argv, fullName);
   if (result instanceof BlockRequest) {
     core.block(client, {
@@ -220,6 +225,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   } else {
     client.reply(result);
   }
+  if (core.tracking.current !== null) core.tracking.afterCommand();
   if (core.propagator.flush()) client.lastWriteOffset = core.replicationOffset();
   core.handleReadyKeys();
 }
@@ -267,6 +273,7 @@ export function call(
     countError(core, result.message);
   }
   if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
+  if (core.tracking.clients > 0 || core.tracking.table.size > 0) trackingAfterCall(core, client, spec, argv, result);
   // A command that blocked is logged when it completes (its final run), not while it waits.
   if (started >= 0 && !(result instanceof BlockRequest)) {
     const micros = core.micros() - started;

@@ -9,6 +9,7 @@ import { Propagator } from './propagator.js';
 import { Slowlog } from './slowlog.js';
 import { Notify, notifyKeyspaceEvent } from './keyspace-events.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
+import { Tracking } from './tracking.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
 /**
@@ -146,6 +147,8 @@ export class ServerCore {
   activeExpireEnabled = true;
   /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
   keyspaceEvents = 0;
+  /** Client-side caching (CLIENT TRACKING). */
+  readonly tracking: Tracking;
 
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
@@ -166,6 +169,13 @@ export class ServerCore {
     const n = this.config.int('databases');
     for (let i = 0; i < n; i++) this.dbs.push(new Database(i));
     this.startedAt = this.host.now();
+    this.tracking = new Tracking(this);
+    // BCAST invalidations go out once per event, as Redis sends them from beforeSleep; the table bound is also
+    // enforced by the cron, as serverCron does, so a CONFIG SET applies on an idle server.
+    this.beforeFlushHooks.push(() => this.tracking.broadcast());
+    this.cronTasks.push(() => {
+      if (this.tracking.clients > 0) this.tracking.limitUsedSlots();
+    });
   }
 
   /** The current time in ms (one reading per call). */
@@ -303,6 +313,7 @@ export class ServerCore {
     this.monitors.delete(client);
     this.postponed.delete(client);
     this.pendingWrites.delete(client);
+    this.tracking.disable(client);
     for (const hook of this.disconnectHooks) hook(client);
   }
 
@@ -391,10 +402,16 @@ export class ServerCore {
       const k = blockKey(db, key);
       if (this.blockedOn.has(k)) this.readyKeys.add(k);
     }
+    if (this.tracking.table.size > 0 || this.tracking.prefixes.size > 0) this.tracking.invalidateKey(key);
   }
 
-  /** Invalidates the WATCHes on every key of a database (FLUSHDB, SWAPDB) or all of them. */
+  /**
+   * Invalidates the WATCHes on every key of a database (FLUSHDB, SWAPDB) or all of them. For all of them (a
+   * replica loading its master's snapshot: Redis's emptyData -> signalFlushedDb) tracking clients are told
+   * every key is invalid.
+   */
   touchAllWatched(db?: number): void {
+    if (db === undefined && (this.tracking.clients > 0 || this.tracking.table.size > 0)) this.tracking.invalidateOnFlush();
     for (const d of this.dbs) {
       if (db !== undefined && d.id !== db) continue;
       for (const ids of d.watched.values()) {
