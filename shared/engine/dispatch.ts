@@ -24,6 +24,19 @@ const SUBSCRIBER_ALLOWED = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'p
 
 /** Runs every complete command in the client's input, stopping while the client is blocked. */
 export function processInput(core: ServerCore, client: Client): void {
+  // Within one batch of pipelined commands the slow log reads the clock once per command: each command starts
+  // when the previous one ended (see call()).
+  core.clock.chain = true;
+  core.clock.valid = false;
+  try {
+    processBatch(core, client);
+  } finally {
+    core.clock.chain = false;
+    core.clock.valid = false;
+  }
+}
+
+function processBatch(core: ServerCore, client: Client): void {
   while (!client.closed && !client.blocked && !client.closeAfterReply && !client.postponed) {
     let argv: string[] | null;
     try {
@@ -254,7 +267,8 @@ export function call(
   }
   let result: HandlerResult;
   // The slow log times every command unless it is off (a negative threshold), as Redis's call() does.
-  const started = core.slowlogThreshold >= 0 ? core.micros() : -1;
+  const clock = core.clock;
+  const started = core.slowlogThreshold < 0 ? -1 : clock.valid ? clock.at : core.micros();
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
     result = spec.handler(ctx, argv);
@@ -275,9 +289,12 @@ export function call(
   if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
   if (core.tracking.clients > 0 || core.tracking.table.size > 0) trackingAfterCall(core, client, spec, argv, result);
   // A command that blocked is logged when it completes (its final run), not while it waits.
-  if (started >= 0 && !(result instanceof BlockRequest)) {
-    const micros = core.micros() - started;
-    if (micros >= core.slowlogThreshold && !spec.flags.includes('skip_slowlog')) {
+  if (started >= 0) {
+    const ended = core.micros();
+    clock.at = ended;
+    clock.valid = clock.chain;
+    const micros = ended - started;
+    if (micros >= core.slowlogThreshold && !(result instanceof BlockRequest) && !spec.flags.includes('skip_slowlog')) {
       core.slowlog.push(client, argv, micros, core.now(), core.config.int('slowlog-max-len'));
     }
   }

@@ -143,6 +143,11 @@ export class ServerCore {
   /** SLOWLOG: the entries, and the threshold in microseconds (negative: off) kept current from the config. */
   readonly slowlog = new Slowlog();
   slowlogThreshold = 10000;
+  /**
+   * The slow log's last clock reading: inside a batch of commands (`chain`), a command's start is the previous
+   * command's end, so timing costs one clock read per command.
+   */
+  readonly clock = { at: 0, valid: false, chain: false };
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody reads. */
   activeExpireEnabled = true;
   /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
