@@ -1,8 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../shared/resp/encoder.js';
 import type { Reply } from '../shared/resp/reply.js';
-import { runWithKeyspaceEvents, type ScriptRun } from './helpers/keyspace-events.js';
+import { pipeline, runWithKeyspaceEvents, withKeyspaceEvents, type Cmd, type ScriptRun } from './helpers/keyspace-events.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
@@ -12,9 +11,7 @@ import { startServer, waitFor, type ServerProcess } from './helpers/server-proce
  * a stock redis-server 7.0.15 running the same scripts.
  */
 
-type Cmd = Array<string | number>;
 const FLAGS = 'KEAnm';
-const MARKER = 'keyspace-events-keys-marker';
 
 let ours: ServerProcess;
 let stock: StockRedis;
@@ -60,55 +57,11 @@ async function same(script: Cmd[], flags = FLAGS): Promise<string[]> {
 }
 
 /**
- * Like runWithKeyspaceEvents, but `body` drives the connection itself: to pipeline commands (so nothing, not even
- * active expiry, runs between them) or to wait for the server on its own.
- */
-async function withEvents(port: number, body: (c: RespConnection) => Promise<Reply[]>): Promise<ScriptRun> {
-  const admin = await RespConnection.tcp(port);
-  const sub = await RespConnection.tcp(port);
-  try {
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('FLUSHALL');
-    await sub.call('PSUBSCRIBE', '__key*__:*');
-    await sub.call('SUBSCRIBE', MARKER);
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', FLAGS);
-    const replies = await body(admin);
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('PUBLISH', MARKER, 'end');
-    const events: string[] = [];
-    for (;;) {
-      const m = (await sub.next()) as Reply[];
-      if (m[0] === 'message' && m[1] === MARKER) break;
-      if (m[0] === 'pmessage') events.push(`${String(m[2])} ${String(m[3])}`);
-    }
-    return { replies, events };
-  } finally {
-    admin.close();
-    sub.close();
-  }
-}
-
-/** Sends the commands in one write, so the server runs them back to back, and reads their replies. */
-async function pipeline(c: RespConnection, cmds: Cmd[]): Promise<Reply[]> {
-  const parts = cmds.map((argv) => encodeCommand(argv.map(String)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  c.sendRaw(out);
-  const replies: Reply[] = [];
-  for (let i = 0; i < cmds.length; i++) replies.push(await c.next());
-  return replies;
-}
-
-/**
  * Lazy expiry, deterministically: `keys` get a 20 ms TTL, the server sleeps 100 ms, then `script` runs in the same
  * pipeline, so the keys are expired but no active expiry cycle could have run in between.
  */
 async function sameAfterExpiry(setup: Cmd[], script: Cmd[]): Promise<string[]> {
-  const run = (port: number) => withEvents(port, (c) => pipeline(c, [...setup, ['DEBUG', 'SLEEP', '0.1'], ...script]));
+  const run = (port: number) => withKeyspaceEvents(port, FLAGS, (c) => pipeline(c, [...setup, ['DEBUG', 'SLEEP', '0.1'], ...script]));
   const [a, b] = await Promise.all([run(ours.port), run(stock.port)]);
   expect(a.events).toEqual(b.events);
   expect(a.replies).toEqual(b.replies);
@@ -480,7 +433,7 @@ describe('expired keys', () => {
 
   it('active expiry sends "expired" alone (SET ... PX itself sends "expire")', async () => {
     const run = (port: number) =>
-      withEvents(port, async (c) => {
+      withKeyspaceEvents(port, FLAGS, async (c) => {
         const set = await c.call('SET', 'k', 'v', 'PX', '10');
         // DBSIZE counts keys without expiring any: it reaches 0 only when the server's own cycle deleted k.
         await waitFor(async () => (await c.call('DBSIZE')) === 0, 10_000, 'active expiry');
@@ -538,7 +491,7 @@ describe('MIGRATE (source side)', () => {
 
   it('expired keys among the keys: "expired" and "keymiss" in argument order, before the "del"s', async () => {
     const events = await sameMigration([], (port) =>
-      withEvents(port, (c) =>
+      withKeyspaceEvents(port, FLAGS, (c) =>
         pipeline(c, [
           ['SET', 'e', 'v', 'PX', '20'],
           ['SET', 'f', 'v'],
@@ -562,7 +515,7 @@ describe('MIGRATE (source side)', () => {
 
   it('a target that never answers: the lookups still send their events, and the keys stay', async () => {
     const events = await sameMigration([], (port) =>
-      withEvents(port, (c) =>
+      withKeyspaceEvents(port, FLAGS, (c) =>
         pipeline(c, [
           ['SET', 'a', 'v'],
           ['SET', 'e', 'v', 'PX', '20'],

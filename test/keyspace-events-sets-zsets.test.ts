@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../shared/resp/reply.js';
-import { runWithKeyspaceEvents, type ScriptRun } from './helpers/keyspace-events.js';
+import { runWithKeyspaceEvents, withKeyspaceEvents, type ScriptRun } from './helpers/keyspace-events.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, waitFor, type ServerProcess } from './helpers/server-process.js';
@@ -40,33 +40,18 @@ async function blockedClients(c: RespConnection): Promise<number> {
  * `push` (run on the first client) serves it. Its reply comes last in `replies`.
  */
 async function runServedLater(port: number, setup: Script, blocking: string[], push: Script): Promise<ScriptRun> {
-  const admin = await RespConnection.tcp(port);
-  const sub = await RespConnection.tcp(port);
   const blocker = await RespConnection.tcp(port);
   try {
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('FLUSHALL');
-    await sub.call('PSUBSCRIBE', '__key*__:*');
-    await sub.call('SUBSCRIBE', 'marker');
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', FLAGS);
-    const replies: Reply[] = [];
-    for (const argv of setup) replies.push(await admin.call(...argv));
-    blocker.send(...blocking);
-    await waitFor(async () => (await blockedClients(admin)) === 1, 5000, 'the client to block');
-    for (const argv of push) replies.push(await admin.call(...argv));
-    replies.push(await blocker.next());
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('PUBLISH', 'marker', 'end');
-    const events: string[] = [];
-    for (;;) {
-      const m = (await sub.next()) as Reply[];
-      if (m[0] === 'message' && m[1] === 'marker') break;
-      if (m[0] === 'pmessage') events.push(`${String(m[2])} ${String(m[3])}`);
-    }
-    return { replies, events };
+    return await withKeyspaceEvents(port, FLAGS, async (admin) => {
+      const replies: Reply[] = [];
+      for (const argv of setup) replies.push(await admin.call(...argv));
+      blocker.send(...blocking);
+      await waitFor(async () => (await blockedClients(admin)) === 1, 5000, 'the client to block');
+      for (const argv of push) replies.push(await admin.call(...argv));
+      replies.push(await blocker.next());
+      return replies;
+    });
   } finally {
-    admin.close();
-    sub.close();
     blocker.close();
   }
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCommand } from '../shared/resp/encoder.js';
 import type { Reply } from '../shared/resp/reply.js';
-import { runWithKeyspaceEvents, type ScriptRun } from './helpers/keyspace-events.js';
+import { pipeline, runWithKeyspaceEvents, withKeyspaceEvents, type Cmd, type ScriptRun } from './helpers/keyspace-events.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
@@ -12,9 +11,7 @@ import { startServer, type ServerProcess } from './helpers/server-process.js';
  * "expired"), in the same order.
  */
 
-type Cmd = Array<string | number>;
 const FLAGS = 'KEAnm';
-const MARKER = 'sort-differential-marker';
 
 let ours: ServerProcess;
 let stock: StockRedis;
@@ -40,51 +37,10 @@ function ev(event: string, key: string, db = 0): string[] {
   return [`__keyspace@${db}__:${key} ${event}`, `__keyevent@${db}__:${event} ${key}`];
 }
 
-/** The commands sent in one write, so the server runs them back to back (no active expiry in between). */
-async function pipeline(c: RespConnection, cmds: Cmd[]): Promise<Reply[]> {
-  const parts = cmds.map((argv) => encodeCommand(argv.map(String)));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  c.sendRaw(out);
-  const replies: Reply[] = [];
-  for (let i = 0; i < cmds.length; i++) replies.push(await c.next());
-  return replies;
-}
-
-/** Like runWithKeyspaceEvents, with the script pipelined. */
-async function pipelinedWithEvents(port: number, script: Cmd[]): Promise<ScriptRun> {
-  const admin = await RespConnection.tcp(port);
-  const sub = await RespConnection.tcp(port);
-  try {
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('FLUSHALL');
-    await sub.call('PSUBSCRIBE', '__key*__:*');
-    await sub.call('SUBSCRIBE', MARKER);
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', FLAGS);
-    const replies = await pipeline(admin, script);
-    await admin.call('CONFIG', 'SET', 'notify-keyspace-events', '');
-    await admin.call('PUBLISH', MARKER, 'end');
-    const events: string[] = [];
-    for (;;) {
-      const m = (await sub.next()) as Reply[];
-      if (m[0] === 'message' && m[1] === MARKER) break;
-      if (m[0] === 'pmessage') events.push(`${String(m[2])} ${String(m[3])}`);
-    }
-    return { replies, events };
-  } finally {
-    admin.close();
-    sub.close();
-  }
-}
-
 /** Keys set up with a 20 ms TTL, a 100 ms server sleep, then `script`, all in one pipeline on both servers. */
 async function sameAfterExpiry(setup: Cmd[], script: Cmd[]): Promise<ScriptRun> {
   const all = [...setup, ['DEBUG', 'SLEEP', '0.1'], ...script];
-  const [a, b] = await Promise.all([pipelinedWithEvents(ours.port, all), pipelinedWithEvents(stock.port, all)]);
+  const [a, b] = await Promise.all([withKeyspaceEvents(ours.port, FLAGS, (c) => pipeline(c, all)), withKeyspaceEvents(stock.port, FLAGS, (c) => pipeline(c, all))]);
   expect(a.replies).toEqual(b.replies);
   expect(a.events).toEqual(b.events);
   return a;
