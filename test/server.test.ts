@@ -163,7 +163,8 @@ describe('node server: configuration, auth and lifecycle', () => {
     const server = await startServer();
     try {
       const httpPort = await freePort();
-      const r = await run(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(server.port), '--bind', '127.0.0.1', '--http-port', String(httpPort)]);
+      const dir = mkdtempSync(path.join(tmpdir(), 'port-in-use-'));
+      const r = await run(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(server.port), '--bind', '127.0.0.1', '--http-port', String(httpPort), '--dir', dir]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(`Could not create server TCP listening socket 127.0.0.1:${server.port}: bind: Address already in use`);
     } finally {

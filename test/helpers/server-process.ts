@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -16,6 +18,16 @@ export function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `--dir <a new temp dir>` unless the arguments or the config file choose a dir: a stray dump.rdb or nodes.conf
+ * in the working directory must never be loaded by a server under test.
+ */
+function ownDir(args: string[], configFile?: string): string[] {
+  if (args.includes('--dir')) return [];
+  if (configFile && /^\s*dir\s/m.test(readFileSync(configFile, 'utf8'))) return [];
+  return ['--dir', mkdtempSync(path.join(tmpdir(), 'server-'))];
 }
 
 /** A server process under test. */
@@ -58,6 +70,9 @@ export async function startServer(args: string[] = [], opts: StartServerOptions 
     String(httpPort),
     '--bind',
     '127.0.0.1',
+    // Its own empty dir unless the test chose one: a stray dump.rdb or nodes.conf in the working directory must
+    // never be loaded by a server under test.
+    ...ownDir(args, opts.configFile),
     ...args,
   ];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,5 +135,6 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 
 /** Runs `server/main.ts` with `args` until it exits by itself (a startup failure): its exit code and output. */
 export function runServerToExit(args: string[], timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', TSX, path.join(ROOT, 'server/main.ts'), ...args], undefined, timeoutMs);
+  const config = args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+  return run(process.execPath, ['--import', TSX, path.join(ROOT, 'server/main.ts'), ...args, ...ownDir(args, config)], undefined, timeoutMs);
 }
