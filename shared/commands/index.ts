@@ -3,6 +3,7 @@ import { connectionCommands } from './connection.js';
 import { dumpCommands } from './dump.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
+import { latencyCommands } from './latency.js';
 import { listCommands } from './lists.js';
 import { monitorCommands } from './monitor.js';
 import { pubsubCommands } from './pubsub.js';
@@ -28,6 +29,7 @@ export const allCommands: CommandSpec[] = [
   ...serverCommands,
   ...monitorCommands,
   ...slowlogCommands,
+  ...latencyCommands,
   ...dumpCommands,
   ...sortCommands,
 ];

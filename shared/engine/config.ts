@@ -65,6 +65,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'notify-keyspace-events', kind: 'keyspace-events', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -9007199254740991 },
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
+  { name: 'latency-monitor-threshold', kind: 'int', default: '0', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
   { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },

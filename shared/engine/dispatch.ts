@@ -266,9 +266,9 @@ export function call(
     core.stats.totalCommandsProcessed++;
   }
   let result: HandlerResult;
-  // The slow log times every command unless it is off (a negative threshold), as Redis's call() does.
+  // The slow log and the latency monitor time every command unless both are off, as Redis's call() does.
   const clock = core.clock;
-  const started = core.slowlogThreshold < 0 ? -1 : clock.valid ? clock.at : core.micros();
+  const started = core.slowlogThreshold < 0 && core.latencyThreshold <= 0 ? -1 : clock.valid ? clock.at : core.micros();
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
     result = spec.handler(ctx, argv);
@@ -294,8 +294,19 @@ export function call(
     clock.at = ended;
     clock.valid = clock.chain;
     const micros = ended - started;
-    if (micros >= core.slowlogThreshold && !(result instanceof BlockRequest) && !spec.flags.includes('skip_slowlog')) {
+    if (
+      core.slowlogThreshold >= 0 &&
+      micros >= core.slowlogThreshold &&
+      !(result instanceof BlockRequest) &&
+      !spec.flags.includes('skip_slowlog')
+    ) {
       core.slowlog.push(client, argv, micros, core.now(), core.config.int('slowlog-max-len'));
+    }
+    if (core.latencyThreshold > 0 && !(result instanceof BlockRequest)) {
+      const ms = Math.floor(micros / 1000);
+      // Redis files a blocked command's final run under "command-unblocking" (updateStatsOnUnblock).
+      const event = !monitor ? 'command-unblocking' : spec.flags.includes('fast') ? 'fast-command' : 'command';
+      if (ms >= core.latencyThreshold) core.latency.addSample(event, ms, Math.floor(core.now() / 1000));
     }
   }
   // As Redis: after it ran (SELECT shows its new db), and never administrative commands.

@@ -6,6 +6,7 @@ import { Client, type ConnectionInfo, type Transport } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import { Config } from './config.js';
 import { Propagator } from './propagator.js';
+import { LatencyMonitor } from './latency-monitor.js';
 import { Slowlog } from './slowlog.js';
 import { Notify, notifyKeyspaceEvent } from './keyspace-events.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
@@ -143,6 +144,9 @@ export class ServerCore {
   /** SLOWLOG: the entries, and the threshold in microseconds (negative: off) kept current from the config. */
   readonly slowlog = new Slowlog();
   slowlogThreshold = 10000;
+  /** LATENCY: the events, and latency-monitor-threshold in ms (0: off) kept current from the config. */
+  readonly latency = new LatencyMonitor();
+  latencyThreshold = 0;
   /**
    * The slow log's last clock reading: inside a batch of commands (`chain`), a command's start is the previous
    * command's end, so timing costs one clock read per command.
@@ -162,6 +166,7 @@ export class ServerCore {
       this.requestLimits.protoMaxBulkLen = this.config.int('proto-max-bulk-len');
       this.requestLimits.queryBufferLimit = this.config.int('client-query-buffer-limit');
       this.slowlogThreshold = this.config.int('slowlog-log-slower-than');
+      this.latencyThreshold = this.config.int('latency-monitor-threshold');
       this.keyspaceEvents = this.config.int('notify-keyspace-events');
     };
     readLimits();
