@@ -67,6 +67,15 @@ const PARAMS: ParamSpec[] = [
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
   { name: 'latency-monitor-threshold', kind: 'int', default: '0', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
+  // Data-type encodings that change stored bytes (HyperLogLog's sparse form) or node sizes (streams).
+  { name: 'hll-sparse-max-bytes', kind: 'memory', default: '3000', mutable: true, min: 0 },
+  { name: 'stream-node-max-bytes', kind: 'memory', default: '4096', mutable: true, min: 0 },
+  { name: 'stream-node-max-entries', kind: 'int', default: '100', mutable: true, min: 0 },
+  // Scripts: how long a script may run before other clients get BUSY (lua-time-limit is the old name).
+  { name: 'busy-reply-threshold', aliases: ['lua-time-limit'], kind: 'int', default: '5000', mutable: true, min: 0 },
+  // ACL users: the file ACL LOAD/SAVE use (empty: users live in memory only) and the ACL LOG's length.
+  { name: 'aclfile', kind: 'string', default: '' },
+  { name: 'acllog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
   { name: 'maxclients', kind: 'int', default: '10000', mutable: true, min: 1 },
   { name: 'timeout', kind: 'int', default: '0', mutable: true, min: 0 },
   { name: 'tcp-keepalive', kind: 'int', default: '300', mutable: true, min: 0 },
