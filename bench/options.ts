@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The parts of the benchmark, in the order they run. */
-export const PARTS = ['redis-benchmark', 'fanout', 'full-sync', 'partial-resync', 'cluster', 'browser'] as const;
+export const PARTS = ['redis-benchmark', 'maxmemory', 'fanout', 'full-sync', 'partial-resync', 'cluster', 'browser'] as const;
 /** One part's name, as `--only` takes it. */
 export type PartName = (typeof PARTS)[number];
 

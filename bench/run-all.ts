@@ -8,6 +8,7 @@ import { runBrowser } from './browser.js';
 import { runCluster } from './cluster.js';
 import { runFanout } from './fanout.js';
 import { runFullSync } from './full-sync.js';
+import { runMaxmemory } from './maxmemory.js';
 import { PARTS, USAGE, parseBenchOptions, type BenchOptions, type PartName } from './options.js';
 import { runPartialResync } from './partial-resync.js';
 import { installCleanup, killAll } from './processes.js';
@@ -16,6 +17,7 @@ import { Report, machineInfo } from './report.js';
 
 const RUNNERS: Record<PartName, (opts: BenchOptions, report: Report) => Promise<void>> = {
   'redis-benchmark': runRedisBenchmarkSuite,
+  maxmemory: runMaxmemory,
   fanout: runFanout,
   'full-sync': runFullSync,
   'partial-resync': runPartialResync,

@@ -1,12 +1,15 @@
 import { connectionCommands } from '../shared/commands/connection.js';
 import { dumpCommands } from '../shared/commands/dump.js';
+import { geoCommands } from '../shared/commands/geo.js';
 import { hashCommands } from '../shared/commands/hashes.js';
+import { hyperloglogCommands } from '../shared/commands/hyperloglog.js';
 import { keyCommands } from '../shared/commands/keys.js';
 import { listCommands } from '../shared/commands/lists.js';
 import { pubsubCommands } from '../shared/commands/pubsub.js';
 import { setCommands } from '../shared/commands/sets.js';
 import { sortCommands } from '../shared/commands/sort.js';
 import { sortedSetCommands } from '../shared/commands/sorted-sets.js';
+import { streamCommands } from '../shared/commands/streams.js';
 import { stringCommands } from '../shared/commands/strings.js';
 import { transactionCommands } from '../shared/commands/transactions.js';
 import type { CommandSpec } from '../shared/engine/command-spec.js';
@@ -68,6 +71,9 @@ export const replicaCommands: CommandSpec[] = [
   ...hashCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...geoCommands,
+  ...streamCommands,
+  ...hyperloglogCommands,
   ...keyCommands,
   ...sortCommands,
   ...transactionCommands,

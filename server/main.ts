@@ -3,6 +3,9 @@ import { SERVER_VERSION } from '../shared/commands/connection.js';
 import { parseCommandLine } from './command-line.js';
 import { ListenError, NodeServer } from './node-server.js';
 import { RdbLoadError } from './rdb-file.js';
+import { AclStartupError } from './acl-file.js';
+import { AofLoadError } from './aof-loader.js';
+import { TlsStartupError } from './tls-support.js';
 
 const USAGE = `Usage: npm start -- [/path/to/redis.conf] [--directive value ...]
 Examples:
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   try {
     server = new NodeServer({ config: cli.config, configFile: cli.configFile, onShutdown: () => process.exit(0) });
   } catch (e) {
-    if (e instanceof RdbLoadError) {
+    if (e instanceof RdbLoadError || e instanceof AclStartupError || e instanceof TlsStartupError) {
       process.stderr.write(`${e.message}\n`);
       process.exit(1);
     }

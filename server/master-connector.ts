@@ -1,13 +1,18 @@
 import { connect } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import WebSocket from 'ws';
 import { ackText, isLoneAck } from '../shared/replication/ack-frame.js';
 import type { MasterConnection, MasterConnectionEvents, MasterTarget } from '../shared/replication/replica-link.js';
 
 /**
- * Opens the replica's connection to its master: node:net for `host port`, ws for a ws:// or wss:// URL. Both
- * carry the same bytes; the core never knows which.
+ * Opens the replica's connection to its master: node:net for `host port` (node:tls with `tls`, the client settings
+ * of tls-replication), ws for a ws:// or wss:// URL. All carry the same bytes; the core never knows which.
  */
-export function connectToMaster(target: MasterTarget, events: MasterConnectionEvents): MasterConnection {
+export function connectToMaster(
+  target: MasterTarget,
+  events: MasterConnectionEvents,
+  tls: ConnectionOptions | null = null,
+): MasterConnection {
   let closed = false;
   const close = (reason: string) => {
     if (closed) return;
@@ -15,8 +20,11 @@ export function connectToMaster(target: MasterTarget, events: MasterConnectionEv
     events.onClose(reason);
   };
   if (target.kind === 'tcp') {
-    const socket = connect({ host: target.host, port: target.port, noDelay: true });
-    socket.on('connect', () => events.onOpen());
+    const socket = tls
+      ? connectTls({ ...tls, host: target.host, port: target.port }).setNoDelay(true)
+      : connect({ host: target.host, port: target.port, noDelay: true });
+    // Over TLS the link is usable once the handshake (and the check of the master's certificate) is done.
+    socket.on(tls ? 'secureConnect' : 'connect', () => events.onOpen());
     socket.on('data', (d) => events.onData(d));
     socket.on('error', (e) => close(`Error condition on socket for SYNC: ${e.message}`));
     socket.on('close', () => close('Connection with master lost.'));

@@ -11,12 +11,17 @@ import { Config } from '../shared/engine/config.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
 import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server.js';
 import type { Cluster } from '../shared/cluster/cluster.js';
+import { loadAclFile } from '../shared/commands/acl.js';
+import { scriptingCommands } from '../shared/scripting/script-commands.js';
+import { AclStartupError, nodeAclFile } from './acl-file.js';
 import { ClusterBusTransport } from './cluster-bus-transport.js';
 import { connectToMaster } from './master-connector.js';
 import { createHttpApp } from './http-app.js';
 import { Logger } from './logger.js';
 import { RdbPersistence } from './rdb-persistence.js';
+import { AofPersistence } from './aof-persistence.js';
 import { tcpTransport, webSocketTransport } from './socket-transport.js';
+import { TlsSupport } from './tls-support.js';
 
 // Buffer decodes latin1 natively: much faster than portable JS for keys and values of more than a few bytes.
 setNativeBinaryDecoder((bytes, start, end) =>
@@ -46,9 +51,13 @@ export class NodeServer {
   readonly logger: Logger;
   /** RDB snapshots: SAVE, BGSAVE, save points, the file loaded at startup. */
   readonly persistence: RdbPersistence;
+  /** The append-only file: BGREWRITEAOF, appendonly, the AOF loaded at startup instead of the RDB file. */
+  readonly aof: AofPersistence;
   /** Cluster mode (cluster-enabled yes): the node's cluster state and bus; null otherwise. */
   readonly cluster: Cluster | null;
   private readonly clusterBus: ClusterBusTransport | null;
+  /** TLS: the context from the tls-* parameters and the tls-port listeners. */
+  readonly tls: TlsSupport;
   private tcpServers: TcpServer[] = [];
   private httpServer: HttpServer | null = null;
   private wss: WebSocketServer | null = null;
@@ -71,6 +80,10 @@ export class NodeServer {
     this.logger = new Logger(() => ({ level: config.str('loglevel'), file: config.str('logfile') }));
     const persistence = new RdbPersistence(config, (level, message) => this.logger.log(level, message));
     this.persistence = persistence;
+    const aof = new AofPersistence(config, (level, message) => this.logger.log(level, message));
+    this.aof = aof;
+    // Before the dataset is loaded, as Redis's initServer: a TLS setup that cannot work stops the start.
+    this.tls = new TlsSupport(config, (level, message) => this.logger.log(level, message), (socket) => this.acceptTcp(socket));
     const host: ServerHost = {
       now: () => Date.now(),
       micros: () => performance.now() * 1000,
@@ -81,6 +94,8 @@ export class NodeServer {
       },
       runtimeInfo: () => this.runtimeInfo(),
       persistence,
+      appendOnly: aof,
+      aclFile: nodeAclFile((level, message) => this.logger.log(level, message)),
     };
     this.clusterBus = config.bool('cluster-enabled')
       ? new ClusterBusTransport(ClusterBusTransport.configPathFor(config.str('dir'), config.str('cluster-config-file')))
@@ -88,17 +103,29 @@ export class NodeServer {
     const { core, replication, cluster } = createServerCore({
       host,
       config,
-      connector: connectToMaster,
-      commands: opts.commands,
-      restore: (c, asReplica) => persistence.load(c, asReplica),
+      connector: (target, events) =>
+        connectToMaster(target, events, config.bool('tls-replication') ? this.tls.clientOptions() : null),
+      commands: [...scriptingCommands, ...(opts.commands ?? [])],
+      // As Redis 7: with appendonly yes the dataset is the AOF's (an RDB file is not read).
+      restore: (c, asReplica) => (aof.enabled() ? aof.load(c) : persistence.load(c, asReplica)),
       clusterHost: this.clusterBus ?? undefined,
     });
     this.core = core;
     this.replication = replication;
+    if (config.str('aclfile') !== '') {
+      const err = loadAclFile(core, null);
+      if (err !== null) {
+        this.logger.log('warning', `Aborting Redis startup because of ACL errors: ${err}`);
+        throw new AclStartupError(`Aborting Redis startup because of ACL errors: ${err}`);
+      }
+    }
     this.cluster = cluster;
     if (cluster) this.clusterBus!.attach(cluster, core);
     persistence.attach(core, replication);
-    this.core.listeningPort = () => this.tcpPort || config.int('port');
+    aof.attach(core);
+    // A replica announces the port its master should reach it on: the TLS one when replication uses TLS.
+    this.core.listeningPort = () =>
+      config.bool('tls-replication') && config.int('tls-port') !== 0 ? config.int('tls-port') : this.tcpPort || config.int('port');
   }
 
   private runtimeInfo(): Record<string, Array<[string, string | number]>> {
@@ -119,7 +146,7 @@ export class NodeServer {
         ['used_memory_rss', mem.rss],
         ['used_memory_peak', mem.rss],
       ],
-      persistence: this.persistence.infoFields(),
+      persistence: [...this.persistence.infoFields(), ...this.aof.infoFields()],
       cpu: [
         ['used_cpu_sys', (cpu.system / 1e6).toFixed(6)],
         ['used_cpu_user', (cpu.user / 1e6).toFixed(6)],
@@ -156,6 +183,12 @@ export class NodeServer {
       }
       this.tcpPort = port;
     }
+    try {
+      await this.tls.listen();
+    } catch (e) {
+      await this.stop();
+      throw new ListenError((e as Error).message);
+    }
     if (this.clusterBus) {
       const busPort = config.int('cluster-port') || port + 10000;
       const binds = config.str('bind').split(/\s+/).filter(Boolean).map((b) => b.replace(/^-/, ''));
@@ -185,7 +218,8 @@ export class NodeServer {
     };
     this.cronTimer = setTimeout(tick, 1000 / hz());
     this.cronTimer.unref();
-    this.logger.log('notice', `Ready to accept connections tcp (port ${this.tcpPort}, http ${this.httpPort})`);
+    const tlsPort = this.tls.port ? `, tls ${this.tls.port}` : '';
+    this.logger.log('notice', `Ready to accept connections tcp (port ${this.tcpPort}${tlsPort}, http ${this.httpPort})`);
   }
 
   private listenTcp(host: string, port: number): Promise<TcpServer> {
@@ -288,12 +322,14 @@ export class NodeServer {
     this.stopping = (async () => {
       if (this.cronTimer) clearTimeout(this.cronTimer);
       this.persistence.abortBackgroundSave();
+      this.aof.close();
       if (this.blockTimer) clearTimeout(this.blockTimer);
       for (const c of [...this.core.clients.values()]) this.core.kill(c);
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
       await Promise.all(this.tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       this.tcpServers = [];
+      await this.tls.close();
       await this.clusterBus?.close();
       this.wss?.close();
       if (this.httpServer) {

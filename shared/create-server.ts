@@ -1,6 +1,7 @@
 import { Cluster, type ClusterHost } from './cluster/cluster.js';
 import { clusterCommands } from './cluster/cluster-commands.js';
 import { migrateCommand } from './cluster/migrate.js';
+import { aclPermissions } from './commands/acl.js';
 import { allCommands } from './commands/index.js';
 import type { CommandSpec } from './engine/command-spec.js';
 import { Config } from './engine/config.js';
@@ -53,6 +54,7 @@ export function createServerCore(opts: CreateServerOptions): { core: ServerCore;
     config: opts.config,
     commands: [...allCommands, ...replicationCommands, ...clusterCommands, migrateCommand, ...(opts.commands ?? [])],
   });
+  core.permissions = aclPermissions(core);
   const replication = new Replication(core, opts.connector);
   let cluster: Cluster | null = null;
   if (core.config.bool('cluster-enabled')) {

@@ -18,9 +18,12 @@ export const NO_SUCH_KEY = 'ERR no such key';
 export const INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const INVALID_DB = 'ERR DB index is out of range';
 export const NOAUTH = 'NOAUTH Authentication required.';
+export const AUTH_WITHOUT_PASSWORD =
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?';
 export const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 export const READONLY = "READONLY You can't write against a read only replica.";
 export const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+export const OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 export const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
 export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 export const TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';

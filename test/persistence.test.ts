@@ -223,7 +223,7 @@ describe('RDB persistence of the Node server', { timeout: 60_000 }, () => {
     expect(readdir(dir)).toEqual(['dump.rdb']);
   });
 
-  it('validates save, keeps dir and dbfilename protected and appendonly off, as CONFIG SET', async () => {
+  it('validates save and appendonly, keeps dir and dbfilename protected and appendfilename immutable, as CONFIG SET', async () => {
     const s = await server(['--dir', tempDir()]);
     const c = await connect(s.port);
     expect(await c.call('CONFIG', 'SET', 'save', '3600 1 300 100 60 10000')).toEqual(new SimpleString('OK'));
@@ -242,8 +242,12 @@ describe('RDB persistence of the Node server', { timeout: 60_000 }, () => {
     expect(await c.call('CONFIG', 'SET', 'dbfilename', 'x.rdb')).toEqual(
       new ErrorReply("ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config"),
     );
-    expect(((await c.call('CONFIG', 'SET', 'appendonly', 'yes')) as ErrorReply).message).toMatch(
-      /^ERR CONFIG SET failed \(possibly related to argument 'appendonly'\) - the append-only file is not supported/,
+    // appendonly is a plain yes/no (the AOF itself is tested in test/aof.test.ts); appendfilename is immutable.
+    expect(await c.call('CONFIG', 'SET', 'appendonly', 'maybe')).toEqual(
+      new ErrorReply("ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'"),
+    );
+    expect(await c.call('CONFIG', 'SET', 'appendfilename', 'x.aof')).toEqual(
+      new ErrorReply("ERR CONFIG SET failed (possibly related to argument 'appendfilename') - can't set immutable config"),
     );
     const bad = await runServerToExit(['--port', '0', '--http-port', '0', '--dbfilename', 'a/b.rdb']);
     expect(bad.code).toBe(1);

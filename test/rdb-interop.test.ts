@@ -14,6 +14,7 @@ import { ErrorReply, SimpleString, type Reply } from '../shared/resp/reply.js';
 import { ReplyParser } from '../shared/resp/reply-parser.js';
 import type { Database, RedisValue } from '../shared/store/database.js';
 import { Deque } from '../shared/store/deque.js';
+import { SortedSet } from '../shared/store/sorted-set.js';
 import { createHarness } from './helpers/core-harness.js';
 
 /**
@@ -280,7 +281,7 @@ describe('RDB interop with redis-server 7.0.15', () => {
           await c.ok('HSET', key, ...[...value].flat());
         } else if (value instanceof Set) {
           await c.ok('SADD', key, ...value);
-        } else {
+        } else if (value instanceof SortedSet) {
           const args: string[] = [];
           for (const [m, s] of value.entries()) args.push(String(s === Infinity ? '+inf' : s === -Infinity ? '-inf' : s), m);
           await c.ok('ZADD', key, ...args);

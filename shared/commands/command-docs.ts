@@ -4,6 +4,7 @@ import { command, commandKeys, type CommandSpec } from '../engine/command-spec.j
 import type { ServerCore } from '../engine/server-core.js';
 import { MapReply, SetReply, SimpleString, type Reply } from '../resp/reply.js';
 import { isWord } from './parse.js';
+import { helpReply, subcommandSyntaxError } from './help-reply.js';
 
 /**
  * What COMMAND INFO reports that a CommandSpec does not carry, from Redis 7.0.15's command table, by full name
@@ -551,25 +552,7 @@ export function commandDocsReply(spec: CommandSpec, fullName: string): Reply {
   return new MapReply(entries);
 }
 
-/**
- * Redis's addReplyHelp: "<CMD> <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", the lines, then
- * HELP, all as status replies.
- */
-export function helpReply(commandName: string, lines: string[]): Reply {
-  return [
-    `${commandName.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`,
-    ...lines,
-    'HELP',
-    '    Prints this help.',
-  ].map((l) => new SimpleString(l));
-}
-
-/** Redis's addReplySubcommandSyntaxError text. */
-export function subcommandSyntaxError(argv: string[]): CommandError {
-  return new CommandError(
-    `ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`,
-  );
-}
+export { helpReply, subcommandSyntaxError };
 
 /** Every command and subcommand full name, parents first. */
 function allFullNames(core: ServerCore): Array<{ spec: CommandSpec; fullName: string }> {

@@ -1,4 +1,6 @@
-import { CommandError, INVALID_DB, SYNTAX, WRONGPASS } from '../errors.js';
+import { AUTH_WITHOUT_PASSWORD, CommandError, INVALID_DB, SYNTAX, WRONGPASS } from '../errors.js';
+import type { Client } from '../engine/client.js';
+import type { ServerCore } from '../engine/server-core.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { MapReply, OK, PONG, SimpleString, type Reply } from '../resp/reply.js';
 import { parseInteger } from './parse.js';
@@ -78,9 +80,14 @@ export const connectionCommands: CommandSpec[] = [
       c.protocol = 2;
       c.name = '';
       c.replyOff = false;
+      // Back to the default user, authenticated only if it needs no password (clearClientConnectionState).
+      c.user = 'default';
       if (ctx.core.requiresAuth()) {
         c.authenticated = false;
         c.parser.authenticated = false;
+      } else {
+        c.authenticated = true;
+        c.parser.authenticated = true;
       }
       return new SimpleString('RESET');
     },
@@ -93,7 +100,7 @@ export const connectionCommands: CommandSpec[] = [
     summary: 'Authenticates the connection.',
     handler: (ctx, argv) => {
       if (argv.length > 3) throw new CommandError(SYNTAX);
-      authenticate(ctx.core.config.str('requirepass'), ctx.client, argv.slice(1));
+      authenticate(ctx.core, ctx.client, argv.slice(1), argv[0]);
       return OK;
     },
   }),
@@ -129,7 +136,7 @@ export const connectionCommands: CommandSpec[] = [
           throw new CommandError(`ERR Syntax error in HELLO option '${argv[i]}'`);
         }
       }
-      if (auth) authenticate(ctx.core.config.str('requirepass'), ctx.client, auth);
+      if (auth) authenticate(ctx.core, ctx.client, auth, argv[0]);
       if (!ctx.client.authenticated) {
         throw new CommandError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
       }
@@ -153,27 +160,16 @@ export const connectionCommands: CommandSpec[] = [
 ];
 
 /**
- * Checks AUTH arguments ([password] or [user, password]) against requirepass, as Redis's default user.
- * Marks the client authenticated or throws Redis's error.
+ * AUTH and HELLO ... AUTH: the core's permissions (ACL users) decide; a core without them (the browser
+ * replica's) knows only the default user and requirepass.
  */
-export function authenticate(requirepass: string, client: { authenticated: boolean; parser: { authenticated: boolean }; user: string }, args: string[]): void {
+export function authenticate(core: ServerCore, client: Client, args: string[], commandName: string): void {
+  if (core.permissions !== null) return core.permissions.authenticate(client, args, commandName);
+  const requirepass = core.config.str('requirepass');
+  if (args.length === 1 && requirepass === '') throw new CommandError(AUTH_WITHOUT_PASSWORD);
   const [user, pass] = args.length === 1 ? ['default', args[0]] : [args[0], args[1]];
-  if (requirepass === '') {
-    if (args.length === 1) {
-      throw new CommandError(
-        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
-      );
-    }
-    if (user === 'default') {
-      client.authenticated = true;
-      client.parser.authenticated = true;
-      return;
-    }
-    throw new CommandError(WRONGPASS);
-  }
-  if (user !== 'default' || pass !== requirepass) throw new CommandError(WRONGPASS);
+  if (user !== 'default' || (requirepass !== '' && pass !== requirepass)) throw new CommandError(WRONGPASS);
   client.authenticated = true;
   client.parser.authenticated = true;
   client.user = user;
 }
-

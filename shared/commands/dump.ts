@@ -32,7 +32,12 @@ export const dumpCommands: CommandSpec[] = [
     since: '2.6.0',
     handler: (ctx, argv) => {
       const value = ctx.lookupRead(argv[1]);
-      return value === undefined ? null : createDumpPayload(value);
+      if (value === undefined) return null;
+      const config = ctx.core.config;
+      return createDumpPayload(value, {
+        compress: config.bool('rdbcompression'),
+        streamNodeLimits: { maxBytes: config.int('stream-node-max-bytes'), maxEntries: config.int('stream-node-max-entries') },
+      });
     },
   }),
   command({

@@ -12,6 +12,8 @@ import { isInt64String, objectEncoding, scanCommands } from './scan.js';
 const SAME_OBJECT = 'ERR source and destination objects are the same';
 const NX_INCOMPATIBLE = 'ERR NX and XX, GT or LT options at the same time are not compatible';
 const GT_LT_INCOMPATIBLE = 'ERR GT and LT options at the same time are not compatible';
+const LRU_NOT_SELECTED =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 const LFU_NOT_SELECTED =
   'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
 /** Redis's refcount of its shared integer objects (OBJ_SHARED_REFCOUNT): values 0..9999 are never copied. */
@@ -319,7 +321,12 @@ function objectLookup(ctx: CommandContext, key: string): RedisValue | undefined 
 }
 
 /** An OBJECT subcommand on a key: null when the key is missing, as Redis replies. */
-function objectSubcommand(name: string, since: string, summary: string, reply: (v: RedisValue) => Reply): CommandSpec {
+function objectSubcommand(
+  name: string,
+  since: string,
+  summary: string,
+  reply: (v: RedisValue, ctx: CommandContext, key: string) => Reply,
+): CommandSpec {
   return command({
     name,
     arity: 3,
@@ -332,7 +339,7 @@ function objectSubcommand(name: string, since: string, summary: string, reply: (
     since,
     handler: (ctx, argv) => {
       const v = objectLookup(ctx, argv[2]);
-      return v === undefined ? null : reply(v);
+      return v === undefined ? null : reply(v, ctx, argv[2]);
     },
   });
 }
@@ -557,11 +564,15 @@ export const keyCommands: CommandSpec[] = [
     subcommands: [
       objectSubcommand('encoding', '2.2.3', 'Inspect the internal encoding of a Redis object', objectEncoding),
       objectSubcommand('refcount', '2.2.3', 'Get the number of references to the value of the key', refcount),
-      // Access times are not tracked (the store keeps no per-key LRU clock), so every key reads as just used.
-      objectSubcommand('idletime', '2.2.3', 'Get the time since a Redis object was last accessed', () => 0),
-      // The only maxmemory-policy is noeviction, so no access frequency is kept, exactly Redis's case there.
-      objectSubcommand('freq', '4.0.0', 'Get the logarithmic access frequency counter of a Redis object', () => {
-        throw new CommandError(LFU_NOT_SELECTED);
+      // Access is tracked while maxmemory is set (the eviction policies need it); otherwise every key reads as
+      // just used.
+      objectSubcommand('idletime', '2.2.3', 'Get the time since a Redis object was last accessed', (_v, ctx, key) => {
+        if (ctx.core.memory.lfu) throw new CommandError(LRU_NOT_SELECTED);
+        return ctx.core.memory.active ? ctx.core.memory.idleSeconds(ctx.db, key) : 0;
+      }),
+      objectSubcommand('freq', '4.0.0', 'Get the logarithmic access frequency counter of a Redis object', (_v, ctx, key) => {
+        if (!ctx.core.memory.lfu) throw new CommandError(LFU_NOT_SELECTED);
+        return ctx.core.memory.frequency(ctx.db, key);
       }),
       command({
         name: 'help',

@@ -1,3 +1,4 @@
+import { helpReply } from './help-reply.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import type { CommandContext } from '../engine/command-context.js';
 import { globMatch } from '../glob.js';
@@ -11,13 +12,6 @@ function subscriptions(ctx: CommandContext): number {
 
 function confirm(ctx: CommandContext, kind: string, name: string | null): void {
   ctx.client.reply(new PushReply([kind, name, subscriptions(ctx)]));
-}
-
-/** PUBSUB HELP in Redis's layout (kept here: the browser bundle carries this group but not command-docs). */
-function pubsubHelp(name: string, lines: string[]): Reply {
-  return [`${name.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`, ...lines, 'HELP', '    Prints this help.'].map(
-    (l) => new SimpleString(l),
-  );
 }
 
 /** Shard channel confirmations count shard subscriptions only (Redis 7.0). */
@@ -254,7 +248,7 @@ export const pubsubCommands: CommandSpec[] = [
         flags: ['loading', 'stale'],
         summary: 'Returns helpful text about the different subcommands.',
         handler: (_ctx, argv) =>
-          pubsubHelp(argv[0], [
+          helpReply(argv[0], [
             'CHANNELS [<pattern>]',
             "    Return the currently active channels matching a <pattern> (default: '*').",
             'NUMPAT',

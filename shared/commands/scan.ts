@@ -4,6 +4,7 @@ import { command, type CommandSpec } from '../engine/command-spec.js';
 import { globMatch } from '../glob.js';
 import { formatDouble, type Reply } from '../resp/reply.js';
 import { typeOfValue, type RedisValue } from '../store/database.js';
+import { Stream } from '../store/stream.js';
 import { Deque } from '../store/deque.js';
 import type { SortedSet } from '../store/sorted-set.js';
 import { isWord, parseInteger } from './parse.js';
@@ -53,6 +54,7 @@ export function objectEncoding(v: RedisValue): string {
     }
     return 'listpack';
   }
+  if (v instanceof Stream) return 'stream';
   if (v instanceof Set) {
     if (v.size > SET_MAX_INTSET_ENTRIES) return 'hashtable';
     for (const m of v) if (!isInt64String(m)) return 'hashtable';

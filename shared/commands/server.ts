@@ -1,5 +1,6 @@
 import { CommandError, SYNTAX } from '../errors.js';
 import { globMatch } from '../glob.js';
+import { aclOf } from '../engine/acl.js';
 import type { Client } from '../engine/client.js';
 import { command, type CommandSpec } from '../engine/command-spec.js';
 import { Config, configSetError } from '../engine/config.js';
@@ -176,6 +177,7 @@ function resetStats(core: ServerCore): void {
   s.totalNetOutputBytes = 0;
   s.rejectedConnections = 0;
   s.expiredKeys = 0;
+  s.evictedKeys = 0;
   s.keyspaceHits = 0;
   s.keyspaceMisses = 0;
   s.totalErrorReplies = 0;
@@ -291,8 +293,7 @@ function clientKill(core: ServerCore, self: Client, argv: string[]): Reply {
       } else if (isWord(opt, 'laddr')) {
         laddr = value;
       } else if (isWord(opt, 'user')) {
-        // The default user is the only user.
-        if (value !== 'default') throw new CommandError(`ERR No such user '${value}'`);
+        if (!aclOf(core).users.has(value)) throw new CommandError(`ERR No such user '${value}'`);
         user = value;
       } else if (isWord(opt, 'skipme')) {
         if (isWord(value, 'yes')) skipMe = true;
@@ -646,6 +647,8 @@ export function prepareShutdown(core: ServerCore, persistence: SnapshotPersisten
     log('warning', 'There is a child saving an .rdb. Killing it!');
     persistence.abortBackgroundSave();
   }
+  // The append-only file is flushed before the final snapshot (Redis's prepareForShutdown order).
+  if (core.host.appendOnly && !core.host.appendOnly.prepareShutdown(opts.force === true)) return false;
   if ((core.config.savePoints().length > 0 && !opts.nosave) || opts.save) {
     log('notice', 'Saving the final RDB snapshot before exiting.');
     if (!persistence.save()) {
@@ -659,10 +662,14 @@ export function prepareShutdown(core: ServerCore, persistence: SnapshotPersisten
   return true;
 }
 
+/** Redis's error for BGSAVE (without SCHEDULE) while an AOF rewrite runs. */
+const BGSAVE_CHILD_ACTIVE =
+  "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+
 /** Redis's error for SAVE / BGSAVE while a background save runs. */
 const BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
 
-/** INFO, CONFIG, CLIENT, COMMAND, TIME, DEBUG, SHUTDOWN, LASTSAVE, SAVE, BGSAVE. */
+/** INFO, CONFIG, CLIENT, COMMAND, TIME, SHUTDOWN, LASTSAVE, SAVE, BGSAVE (DEBUG is in debug.ts). */
 export const serverCommands: CommandSpec[] = [
   command({
     name: 'info',
@@ -722,13 +729,29 @@ export const serverCommands: CommandSpec[] = [
       const persistence = ctx.core.host.persistence;
       if (!persistence) throw new CommandError(NO_PERSISTENCE('BGSAVE'));
       if (persistence.saving()) throw new CommandError(BGSAVE_IN_PROGRESS);
-      // Inside EXEC Redis defers the save to its cron rather than starting it mid-transaction.
-      if (ctx.client.inExec) {
+      // Inside EXEC, or while an AOF rewrite runs (Redis's other child), the save waits for the cron.
+      const aofRewriting = ctx.core.host.appendOnly?.rewriting() === true;
+      if (aofRewriting && !ctx.client.inExec && argv.length !== 2) throw new CommandError(BGSAVE_CHILD_ACTIVE);
+      if (ctx.client.inExec || aofRewriting) {
         persistence.scheduleBackgroundSave();
         return new SimpleString('Background saving scheduled');
       }
       if (!persistence.backgroundSave()) throw new CommandError('ERR');
       return new SimpleString('Background saving started');
+    },
+  }),
+  command({
+    name: 'bgrewriteaof',
+    arity: 1,
+    group: 'server',
+    flags: ['admin', 'noscript'],
+    summary: 'Asynchronously rewrite the append-only file',
+    handler: (ctx) => {
+      const aof = ctx.core.host.appendOnly;
+      if (!aof) throw new CommandError(NO_PERSISTENCE('BGREWRITEAOF'));
+      const r = aof.backgroundRewrite(ctx.client.inExec);
+      if ('error' in r) throw new CommandError(`ERR ${r.error}`);
+      return new SimpleString(r.status);
     },
   }),
   command({
@@ -757,38 +780,6 @@ export const serverCommands: CommandSpec[] = [
       host.shutdown();
       // Redis exits without replying: the client sees its connection close.
       return NO_REPLY;
-    },
-  }),
-  command({
-    name: 'debug',
-    arity: -2,
-    group: 'server',
-    flags: ['admin', 'noscript', 'loading', 'stale'],
-    summary: 'A container for debugging commands',
-    handler: (ctx, argv) => {
-      if (argv.length === 2 && isWord(argv[1], 'help')) {
-        return helpReply(argv[0], [
-          'SET-ACTIVE-EXPIRE <0|1>',
-          '    Setting it to 0 disables expiring keys in background when they are not',
-          '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
-          '    default.',
-          'SLEEP <seconds>',
-          '    Stop the server for <seconds>. Decimals allowed.',
-        ]);
-      }
-      if (argv.length === 3 && isWord(argv[1], 'set-active-expire')) {
-        // Redis reads it with atoi: leading digits, anything else is 0.
-        ctx.core.activeExpireEnabled = Number.parseInt(argv[2], 10) ? true : false;
-        return OK;
-      }
-      if (argv.length === 3 && isWord(argv[1], 'sleep')) {
-        // Redis reads the seconds with strtod and no validation: what does not parse sleeps 0.
-        const seconds = Number.parseFloat(argv[2]);
-        const ms = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
-        ctx.core.host.sleep?.(ms);
-        return OK;
-      }
-      throw subcommandSyntaxError(argv);
     },
   }),
 ];

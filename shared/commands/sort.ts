@@ -5,8 +5,10 @@ import { Notify } from '../engine/keyspace-events.js';
 import type { Reply } from '../resp/reply.js';
 import { typeOfValue, type SetValue, type ZSetValue } from '../store/database.js';
 import { Deque } from '../store/deque.js';
+import { Stream } from '../store/stream.js';
 import { isWord, parseInteger } from './parse.js';
 import { objectEncoding } from './scan.js';
+import { pqsort } from './pqsort.js';
 
 /*
  * SORT and SORT_RO, after Redis 7.0.15's sort.c. The parts that decide what a client sees:
@@ -196,7 +198,7 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   const o = parseOptions(ctx, argv, readonly);
   const found = ctx.lookupRead(argv[1]);
   const value = found === undefined ? new Deque<string>() : found;
-  if (typeof value === 'string' || value instanceof Map) throw new CommandError(WRONGTYPE);
+  if (typeof value === 'string' || value instanceof Map || value instanceof Stream) throw new CommandError(WRONGTYPE);
   if (typeOfValue(value) === 'set' && o.dontsort && o.storekey !== null) {
     // A set has no order of its own: a stored result must not depend on it (replicas must store the same list).
     o.dontsort = false;
@@ -395,91 +397,6 @@ function scaleByPow2(x: number, k: number): number {
     n -= 1000;
   }
   return v * 2 ** n;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// pqsort.c: Redis's partial quicksort (Bentley & McIlroy), which sorts only what lands in [lrange, rrange]
-// ---------------------------------------------------------------------------------------------------------------
-
-/** The size of a redisSortObject: pqsort decides by byte addresses whether a partition touches the range. */
-const ES = 16;
-
-/**
- * Sorts `v` enough for positions lrange..rrange to hold what a full sort would put there, moving elements
- * exactly as Redis's pqsort does (ties included: it is not stable).
- */
-function pqsort<T>(v: T[], cmp: (a: T, b: T) => number, lrange: number, rrange: number): void {
-  partialSort(v, 0, v.length, cmp, lrange * ES, (rrange + 1) * ES - 1);
-}
-
-function partialSort<T>(v: T[], base: number, count: number, cmp: (a: T, b: T) => number, lbyte: number, rbyte: number): void {
-  const swap = (i: number, j: number) => {
-    const t = v[i];
-    v[i] = v[j];
-    v[j] = t;
-  };
-  const vecswap = (i: number, j: number, n: number) => {
-    for (let k = 0; k < n; k++) swap(i + k, j + k);
-  };
-  const med3 = (a: number, b: number, c: number) =>
-    cmp(v[a], v[b]) < 0 ? (cmp(v[b], v[c]) < 0 ? b : cmp(v[a], v[c]) < 0 ? c : a) : cmp(v[b], v[c]) > 0 ? b : cmp(v[a], v[c]) < 0 ? a : c;
-  /** Whether the partition [a, a + n) lies wholly before or wholly after the requested range. */
-  const outside = (a: number, n: number) => {
-    const l = a * ES;
-    const r = (a + n) * ES - 1;
-    return (lbyte < l && rbyte < l) || (lbyte > r && rbyte > r);
-  };
-  let a = base;
-  let n = count;
-  for (;;) {
-    if (n < 7) {
-      for (let pm = a + 1; pm < a + n; pm++) for (let pl = pm; pl > a && cmp(v[pl - 1], v[pl]) > 0; pl--) swap(pl, pl - 1);
-      return;
-    }
-    let pm = a + Math.floor(n / 2);
-    if (n > 7) {
-      let pl = a;
-      let pn = a + n - 1;
-      if (n > 40) {
-        const d = Math.floor(n / 8);
-        pl = med3(pl, pl + d, pl + 2 * d);
-        pm = med3(pm - d, pm, pm + d);
-        pn = med3(pn - 2 * d, pn - d, pn);
-      }
-      pm = med3(pl, pm, pn);
-    }
-    swap(a, pm);
-    let pa = a + 1;
-    let pb = pa;
-    let pc = a + n - 1;
-    let pd = pc;
-    for (;;) {
-      let r: number;
-      while (pb <= pc && (r = cmp(v[pb], v[a])) <= 0) {
-        if (r === 0) swap(pa++, pb);
-        pb++;
-      }
-      while (pb <= pc && (r = cmp(v[pc], v[a])) >= 0) {
-        if (r === 0) swap(pc, pd--);
-        pc--;
-      }
-      if (pb > pc) break;
-      swap(pb++, pc--);
-    }
-    const pn = a + n;
-    let r = Math.min(pa - a, pb - pa);
-    vecswap(a, pb - r, r);
-    r = Math.min(pd - pc, pn - pd - 1);
-    vecswap(pb, pn - r, r);
-    if ((r = pb - pa) > 1 && !outside(a, r)) partialSort(v, a, r, cmp, lbyte, rbyte);
-    if ((r = pd - pc) > 1) {
-      // Iterate rather than recurse, as pqsort.c does.
-      a = pn - r;
-      n = r;
-      if (!outside(a, n)) continue;
-    }
-    return;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   type ZSetValue,
 } from '../store/database.js';
 import { SortedSet } from '../store/sorted-set.js';
+import { Stream } from '../store/stream.js';
 import type { Client } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import type { ServerCore } from './server-core.js';
@@ -79,6 +80,7 @@ export class CommandContext {
       if (this.core.keyspaceEvents !== 0) this.notify(Notify.KEY_MISS, 'keymiss', key, db);
     } else {
       this.core.stats.keyspaceHits++;
+      if (this.core.memory.active) this.core.memory.touch(db, key);
     }
     return v;
   }
@@ -86,7 +88,9 @@ export class CommandContext {
   /** Looks a key up before changing it (Redis's lookupKeyWrite): expired keys are missing; no stats. */
   lookupWrite(key: string, db: Database = this.db): RedisValue | undefined {
     if (this.expireIfNeeded(db, key)) return undefined;
-    return db.dict.get(key);
+    const v = db.dict.get(key);
+    if (v !== undefined && this.core.memory.active) this.core.memory.touch(db, key);
+    return v;
   }
 
   /** Throws WRONGTYPE unless `v` is missing or of `type`. */
@@ -111,6 +115,9 @@ export class CommandContext {
   readZset(key: string): ZSetValue | undefined {
     return this.typed<ZSetValue>(this.lookupRead(key), 'zset');
   }
+  readStream(key: string): Stream | undefined {
+    return this.typed<Stream>(this.lookupRead(key), 'stream');
+  }
   writeString(key: string): string | undefined {
     return this.typed<string>(this.lookupWrite(key), 'string');
   }
@@ -125,6 +132,9 @@ export class CommandContext {
   }
   writeZset(key: string): ZSetValue | undefined {
     return this.typed<ZSetValue>(this.lookupWrite(key), 'zset');
+  }
+  writeStream(key: string): Stream | undefined {
+    return this.typed<Stream>(this.lookupWrite(key), 'stream');
   }
 
   /** The list at key for a push, created empty (and stored) when missing. */
@@ -193,7 +203,8 @@ export class CommandContext {
    */
   deleteIfEmpty(key: string, db: Database = this.db, notify = true): boolean {
     const v = db.dict.get(key);
-    if (v === undefined || typeof v === 'string') return false;
+    // Redis keeps empty streams (their IDs, counters and groups still matter).
+    if (v === undefined || typeof v === 'string' || v instanceof Stream) return false;
     const size = v instanceof Deque ? v.length : v.size;
     if (size > 0) return false;
     db.dict.delete(key);

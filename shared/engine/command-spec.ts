@@ -35,6 +35,11 @@ export class BlockRequest {
     readonly timeoutReply: Reply | (() => Reply),
     /** The database the keys live in (default: the client's). */
     readonly db?: number,
+    /**
+     * The argv to run again when a key is touched (default: the command as sent). XREAD BLOCK resolves `$` to
+     * the stream's last ID at the time it blocks, so later runs must not resolve it again.
+     */
+    readonly argv?: string[],
   ) {}
 }
 

@@ -73,6 +73,15 @@ const PARAMS: ParamSpec[] = [
   { name: 'stream-node-max-entries', kind: 'int', default: '100', mutable: true, min: 0 },
   // Scripts: how long a script may run before other clients get BUSY (lua-time-limit is the old name).
   { name: 'busy-reply-threshold', aliases: ['lua-time-limit'], kind: 'int', default: '5000', mutable: true, min: 0 },
+  // maxmemory (Redis 7.0's names and defaults): the limit counts the dataset as Redis would allocate it.
+  { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0 },
+  { name: 'maxmemory-policy', kind: 'enum', default: 'noeviction', mutable: true, values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'] },
+  { name: 'maxmemory-samples', kind: 'int', default: '5', mutable: true, min: 1, max: 64 },
+  { name: 'maxmemory-eviction-tenacity', kind: 'int', default: '10', mutable: true, min: 0, max: 100 },
+  { name: 'lfu-log-factor', kind: 'int', default: '10', mutable: true, min: 0 },
+  { name: 'lfu-decay-time', kind: 'int', default: '1', mutable: true, min: 0 },
+  { name: 'replica-ignore-maxmemory', aliases: ['slave-ignore-maxmemory'], kind: 'bool', default: 'yes', mutable: true },
+  { name: 'lazyfree-lazy-eviction', kind: 'bool', default: 'no', mutable: true },
   // ACL users: the file ACL LOAD/SAVE use (empty: users live in memory only) and the ACL LOG's length.
   { name: 'aclfile', kind: 'string', default: '' },
   { name: 'acllog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
@@ -91,8 +100,19 @@ const PARAMS: ParamSpec[] = [
   { name: 'save', kind: 'save-points', default: '', mutable: true },
   { name: 'stop-writes-on-bgsave-error', kind: 'bool', default: 'yes', mutable: true },
   { name: 'rdbcompression', kind: 'bool', default: 'yes', mutable: true },
-  // Accepted for compatibility with redis.conf files; there is no append-only file, only RDB snapshots.
-  { name: 'appendonly', kind: 'enum', default: 'no', mutable: true, values: ['no'] },
+  // The append-only file (the Node server; Redis 7's multi-part AOF in dir/appenddirname). Runtimes without
+  // files ignore these.
+  { name: 'appendonly', kind: 'bool', default: 'no', mutable: true },
+  { name: 'appendfilename', kind: 'filename', default: 'appendonly.aof' },
+  { name: 'appenddirname', kind: 'filename', default: 'appendonlydir' },
+  { name: 'appendfsync', kind: 'enum', default: 'everysec', mutable: true, values: ['always', 'everysec', 'no'] },
+  { name: 'no-appendfsync-on-rewrite', kind: 'bool', default: 'no', mutable: true },
+  { name: 'auto-aof-rewrite-percentage', kind: 'int', default: '100', mutable: true, min: 0, max: 2147483647 },
+  { name: 'auto-aof-rewrite-min-size', kind: 'memory', default: '64mb', mutable: true, min: 0 },
+  { name: 'aof-use-rdb-preamble', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'aof-load-truncated', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'aof-timestamp-enabled', kind: 'bool', default: 'no', mutable: true },
+  { name: 'aof-rewrite-incremental-fsync', kind: 'bool', default: 'yes', mutable: true },
   { name: 'replicaof', aliases: ['slaveof'], kind: 'string', default: '' },
   { name: 'masterauth', kind: 'string', default: '', mutable: true },
   { name: 'masteruser', kind: 'string', default: '', mutable: true },
@@ -128,6 +148,28 @@ const PARAMS: ParamSpec[] = [
   { name: 'cluster-replica-validity-factor', aliases: ['cluster-slave-validity-factor'], kind: 'int', default: '10', mutable: true, min: 0 },
   { name: 'cluster-migration-barrier', kind: 'int', default: '1', mutable: true, min: 0 },
   { name: 'cluster-link-sendbuf-limit', kind: 'memory', default: '0', mutable: true, min: 0 },
+  // TLS (the Node server; Redis 7.0's names and defaults). Files are read when TLS is configured; CONFIG SET
+  // rebuilds the context for new connections.
+  { name: 'tls-port', kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
+  { name: 'tls-cert-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-key-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-key-file-pass', kind: 'string', default: '', mutable: true },
+  { name: 'tls-client-cert-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-client-key-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-client-key-file-pass', kind: 'string', default: '', mutable: true },
+  { name: 'tls-dh-params-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-file', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ca-cert-dir', kind: 'string', default: '', mutable: true },
+  { name: 'tls-auth-clients', kind: 'enum', default: 'yes', mutable: true, values: ['no', 'yes', 'optional'] },
+  { name: 'tls-replication', kind: 'bool', default: 'no', mutable: true },
+  { name: 'tls-cluster', kind: 'bool', default: 'no', mutable: true },
+  { name: 'tls-protocols', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ciphers', kind: 'string', default: '', mutable: true },
+  { name: 'tls-ciphersuites', kind: 'string', default: '', mutable: true },
+  { name: 'tls-prefer-server-ciphers', kind: 'bool', default: 'no', mutable: true },
+  { name: 'tls-session-caching', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'tls-session-cache-size', kind: 'int', default: '20480', mutable: true, min: 0, max: 2147483647 },
+  { name: 'tls-session-cache-timeout', kind: 'int', default: '300', mutable: true, min: 0, max: 2147483647 },
   {
     name: 'client-output-buffer-limit',
     kind: 'client-output-buffer-limit',
@@ -236,9 +278,6 @@ export class Config {
       case 'enum': {
         const t = text.toLowerCase();
         if (!p.values?.includes(t)) {
-          if (p.name === 'appendonly') {
-            throw new Error('the append-only file is not supported by this server (use appendonly no; RDB snapshots are configured with save)');
-          }
           throw new Error(`argument(s) must be one of the following: ${p.values?.join(', ')}`);
         }
         return t;
@@ -250,7 +289,7 @@ export class Config {
       case 'filename':
         // Redis's isValidDBfilename: a base name, so the file stays in `dir`.
         if (text.includes('/') || text === '.' || text === '..' || text === '') {
-          throw new Error("dbfilename can't be a path, just a filename");
+          throw new Error(`${p.name} can't be a path, just a ${p.name === 'appenddirname' ? 'dirname' : 'filename'}`);
         }
         return text;
       case 'client-output-buffer-limit':

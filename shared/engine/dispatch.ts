@@ -3,6 +3,7 @@ import {
   EXECABORT,
   MASTERDOWN,
   NOAUTH,
+  OOM,
   READONLY,
   unknownCommand,
   unknownSubcommand,
@@ -10,7 +11,7 @@ import {
 } from '../errors.js';
 import { ErrorReply, NULL_ARRAY, QUEUED, type Reply } from '../resp/reply.js';
 import { ProtocolError } from '../resp/request-parser.js';
-import type { Client } from './client.js';
+import type { Client, MultiState } from './client.js';
 import { CommandContext } from './command-context.js';
 import { BlockRequest, type CommandSpec, type HandlerResult } from './command-spec.js';
 import { feedMonitors } from './monitor.js';
@@ -19,6 +20,8 @@ import { resetCaching, trackingAfterCall } from './tracking.js';
 
 /** Commands a client in a MULTI runs at once instead of queueing. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** What a client in MULTI may still send when memory is full (Redis's processCommand reject_cmd_on_oom). */
+const OOM_MULTI_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 /** Commands a RESP2 client in subscriber mode may run. */
 const SUBSCRIBER_ALLOWED = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ping', 'quit', 'reset', 'ssubscribe', 'sunsubscribe']);
 
@@ -154,6 +157,14 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     reject(core, client, NOAUTH, fullName);
     return;
   }
+  // ACL permissions (Redis's ACLCheckAllPerm); our master's stream runs as no user, with every permission.
+  if (!client.isMaster && core.permissions !== null) {
+    const denied = core.permissions.check(client, fullName, argv);
+    if (denied !== null) {
+      reject(core, client, denied, fullName);
+      return;
+    }
+  }
   if (core.cluster !== null && !client.isMaster) {
     const err = core.cluster.route(client, spec, argv, parentName);
     if (err !== null) {
@@ -163,6 +174,26 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
         core.unwatchAll(client);
       }
       reject(core, client, err, fullName);
+      return;
+    }
+  }
+  // maxmemory: evict before every command; when nothing more can go, refuse what may grow the dataset (denyoom
+  // commands, an EXEC queuing one, and anything queued in MULTI but EXEC/DISCARD/QUIT/RESET), as Redis does.
+  // Never our master's stream: refusing its writes would make this replica diverge.
+  if (core.memory.active && !client.isMaster && core.performEvictions() === 'fail') {
+    const denyoom =
+      spec.flags.includes('denyoom') ||
+      (parentName === 'exec' && client.multi !== null && client.multi.queue.some((q) => q.spec.flags.includes('denyoom'))) ||
+      (client.multi !== null && !OOM_MULTI_ALLOWED.has(parentName));
+    if (denyoom) {
+      // A refused EXEC discards its transaction and says why (Redis's execCommandAbort).
+      if (parentName === 'exec' && client.multi) {
+        client.multi = null;
+        core.unwatchAll(client);
+        reject(core, client, `EXECABORT Transaction discarded because of: ${OOM}`, fullName);
+        return;
+      }
+      reject(core, client, OOM, fullName);
       return;
     }
   }
@@ -229,7 +260,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   if (result instanceof BlockRequest) {
     core.block(client, {
       spec,
-      argv,
+      argv: result.argv ?? argv,
       db: result.db ?? client.db,
       keys: result.keys,
       deadline: result.deadline,
@@ -240,6 +271,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   }
   if (core.tracking.current !== null) core.tracking.afterCommand();
   if (core.propagator.flush()) client.lastWriteOffset = core.replicationOffset();
+  if (client.isMaster) core.appliedFromMaster.flush();
   core.handleReadyKeys();
 }
 
@@ -315,9 +347,12 @@ export function call(
   }
   // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
   // on a writable replica never leave it: only a master's own executions propagate.
-  if (ctx.dirty > 0 && !client.isMaster && !core.isReplica()) {
-    if (ctx.propagateAs === undefined) core.propagator.add(client.db, argv);
-    else if (ctx.propagateAs !== null) for (const op of ctx.propagateAs) core.propagator.add(client.db, op);
+  if (ctx.dirty > 0) {
+    const out = !client.isMaster && !core.isReplica() ? core.propagator : client.isMaster ? core.appliedFromMaster : null;
+    if (out !== null) {
+      if (ctx.propagateAs === undefined) out.add(client.db, argv);
+      else if (ctx.propagateAs !== null) for (const op of ctx.propagateAs) out.add(client.db, op);
+    }
   }
   return result;
 }
@@ -364,6 +399,12 @@ export function execTransaction(core: ServerCore, client: Client): Reply {
   client.inExec = true;
   try {
     for (const { spec, argv, fullName } of multi.queue) {
+      // Permissions are checked again: the user's rules may have changed since the command was queued.
+      const denied = client.isMaster || core.permissions === null ? null : core.permissions.checkQueued(client, fullName, argv, multi);
+      if (denied !== null) {
+        replies.push(new ErrorReply(denied));
+        continue;
+      }
       const r = call(core, client, spec, argv, fullName);
       replies.push(r as Reply);
     }

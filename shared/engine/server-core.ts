@@ -10,7 +10,9 @@ import { LatencyMonitor } from './latency-monitor.js';
 import { Slowlog } from './slowlog.js';
 import { Notify, notifyKeyspaceEvent } from './keyspace-events.js';
 import { processCommand, processInput, resumeBlocked } from './dispatch.js';
+import { MemoryLimit, type EvictionPolicy, type EvictionResult } from './eviction.js';
 import { Tracking } from './tracking.js';
+import type { Permissions } from './permissions.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
 /**
@@ -44,6 +46,31 @@ export interface ServerHost {
   micros?(): number;
   /** Snapshots to durable storage (the Node server: RDB files); without it SAVE and BGSAVE are refused. */
   persistence?: SnapshotPersistence;
+  /** The ACL file (aclfile) for ACL LOAD and ACL SAVE; without it they fail as on an unreadable file. */
+  aclFile?: AclFileHost;
+  /** The append-only file (the Node server); without it BGREWRITEAOF is refused. */
+  appendOnly?: AppendOnlyHost;
+}
+
+/** What BGREWRITEAOF, BGSAVE and SHUTDOWN ask of a runtime that keeps an append-only file. */
+export interface AppendOnlyHost {
+  /**
+   * BGREWRITEAOF: starts a background rewrite (or schedules it when another background save runs or when
+   * called inside a transaction). Returns the status reply's text, or an error text.
+   */
+  backgroundRewrite(inExec: boolean): { status: string } | { error: string };
+  /** Whether a rewrite is being written (BGSAVE waits for it). */
+  rewriting(): boolean;
+  /** SHUTDOWN: stops a rewrite and flushes the file to disk; false when the server must not exit. */
+  prepareShutdown(force: boolean): boolean;
+}
+
+/** What ACL LOAD and ACL SAVE ask of a runtime that has files. */
+export interface AclFileHost {
+  /** The file's content as a binary string, or why it cannot be read (strerror's words). */
+  read(path: string): { text: string } | { error: string };
+  /** Replaces the file with `text` (a binary string) atomically; false when it failed (the runtime logs why). */
+  write(path: string, text: string): boolean;
 }
 
 /** What SAVE, BGSAVE, LASTSAVE and SHUTDOWN ask of a runtime that writes snapshots of the dataset. */
@@ -70,6 +97,8 @@ export interface ServerStats {
   totalNetOutputBytes: number;
   rejectedConnections: number;
   expiredKeys: number;
+  /** Keys evicted by maxmemory-policy. */
+  evictedKeys: number;
   keyspaceHits: number;
   keyspaceMisses: number;
   pubsubChannels: number;
@@ -105,6 +134,12 @@ export class ServerCore {
   readonly commandIndex = new Map<string, CommandSpec>();
   readonly clients = new Map<number, Client>();
   readonly propagator = new Propagator();
+  /**
+   * The writes a replica applies from its master's stream, as it executed them: for its own append-only file
+   * (the stream itself is forwarded to sub-replicas as received, not through `propagator`). Nothing is encoded
+   * while nobody listens.
+   */
+  readonly appliedFromMaster = new Propagator();
   readonly stats: ServerStats = newStats();
   /** Channel -> subscribed clients. */
   readonly channels = new Map<string, Set<Client>>();
@@ -158,6 +193,10 @@ export class ServerCore {
   keyspaceEvents = 0;
   /** Client-side caching (CLIENT TRACKING). */
   readonly tracking: Tracking;
+  /** Who may run what (ACL users); null: everything is allowed (see permissions.ts). */
+  permissions: Permissions | null = null;
+  /** maxmemory: the dataset's size in Redis's terms, access tracking and eviction. */
+  readonly memory: MemoryLimit;
 
   constructor(opts: ServerCoreOptions) {
     this.host = opts.host;
@@ -168,7 +207,22 @@ export class ServerCore {
       this.slowlogThreshold = this.config.int('slowlog-log-slower-than');
       this.latencyThreshold = this.config.int('latency-monitor-threshold');
       this.keyspaceEvents = this.config.int('notify-keyspace-events');
+      this.memory?.configure({
+        maxmemory: this.config.int('maxmemory'),
+        policy: this.config.str('maxmemory-policy') as EvictionPolicy,
+        samples: this.config.int('maxmemory-samples'),
+        tenacity: this.config.int('maxmemory-eviction-tenacity'),
+        lfuLogFactor: this.config.int('lfu-log-factor'),
+        lfuDecayTime: this.config.int('lfu-decay-time'),
+      });
     };
+    this.memory = new MemoryLimit({
+      dbs: this.dbs,
+      now: () => this.now(),
+      micros: () => this.micros(),
+      random: () => Math.random(),
+      evict: (db, key) => this.evictKey(db, key),
+    });
     readLimits();
     this.config.onChange(readLimits);
     for (const spec of opts.commands) {
@@ -185,6 +239,10 @@ export class ServerCore {
     this.beforeFlushHooks.push(() => this.tracking.broadcast());
     this.cronTasks.push(() => {
       if (this.tracking.clients > 0) this.tracking.limitUsedSlots();
+    });
+    // An eviction cycle that ran out of its time budget goes on from the cron (Redis's evictionTimeProc).
+    this.cronTasks.push(() => {
+      if (this.memory.active) this.performEvictions();
     });
   }
 
@@ -241,7 +299,7 @@ export class ServerCore {
 
   /** Whether clients must AUTH before running commands. */
   requiresAuth(): boolean {
-    return this.config.str('requirepass') !== '';
+    return this.permissions !== null ? this.permissions.authRequired() : this.config.str('requirepass') !== '';
   }
 
   /** Fills a buffer with random bytes. */
@@ -413,6 +471,7 @@ export class ServerCore {
       if (this.blockedOn.has(k)) this.readyKeys.add(k);
     }
     if (this.tracking.table.size > 0 || this.tracking.prefixes.size > 0) this.tracking.invalidateKey(key);
+    if (this.memory.active) this.memory.keyChanged(this.dbs[db], key);
   }
 
   /**
@@ -422,6 +481,7 @@ export class ServerCore {
    */
   touchAllWatched(db?: number): void {
     if (db === undefined && (this.tracking.clients > 0 || this.tracking.table.size > 0)) this.tracking.invalidateOnFlush();
+    if (this.memory.active) this.memory.invalidate();
     for (const d of this.dbs) {
       if (db !== undefined && d.id !== db) continue;
       for (const ids of d.watched.values()) {
@@ -441,6 +501,31 @@ export class ServerCore {
     if (this.keyspaceEvents !== 0) notifyKeyspaceEvent(this, Notify.EXPIRED, 'expired', key, db.id);
     this.propagator.add(db.id, ['DEL', key]);
     this.signalModifiedKey(db.id, key);
+  }
+
+  /**
+   * Redis's performEvictions as processCommand calls it: nothing on a replica that ignores maxmemory (its
+   * master's DELs keep it in step) or while writes are paused; else keys go by policy until the dataset fits.
+   */
+  performEvictions(): EvictionResult {
+    if (!this.memory.overLimit()) return 'ok';
+    if (this.isReplica() && this.config.bool('replica-ignore-maxmemory')) return 'ok';
+    if (this.pauseInForce()) return 'ok';
+    return this.memory.performEvictions();
+  }
+
+  /**
+   * Deletes a key chosen for eviction: counted in evicted_keys, the "evicted" event, and a DEL (UNLINK with
+   * lazyfree-lazy-eviction) propagated on its own, unwrapped, as Redis 7.0 sends evictions.
+   */
+  private evictKey(db: Database, key: string): void {
+    db.dict.delete(key);
+    db.expires.delete(key);
+    this.stats.evictedKeys++;
+    if (this.keyspaceEvents !== 0) notifyKeyspaceEvent(this, Notify.EVICTED, 'evicted', key, db.id);
+    this.signalModifiedKey(db.id, key);
+    this.propagator.add(db.id, [this.config.bool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
+    this.propagator.flush();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -667,6 +752,7 @@ function newStats(): ServerStats {
     totalNetOutputBytes: 0,
     rejectedConnections: 0,
     expiredKeys: 0,
+    evictedKeys: 0,
     keyspaceHits: 0,
     keyspaceMisses: 0,
     pubsubChannels: 0,

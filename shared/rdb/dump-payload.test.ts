@@ -97,7 +97,8 @@ describe('DUMP payloads', () => {
     expect(() => decodeDumpPayload(withFooter([2, 0]))).toThrow(RdbError); // empty set
     expect(() => decodeDumpPayload(withFooter([0, 5, 0x61]))).toThrow('truncated');
     expect(() => decodeDumpPayload(withFooter([8, 0]))).toThrow('Unknown RDB value type 8');
-    expect(() => decodeDumpPayload(withFooter([15, 0]))).toThrow('unsupported type');
+    expect(() => decodeDumpPayload(withFooter([6, 0]))).toThrow('unsupported type');
+    expect(() => decodeDumpPayload(withFooter([19, 0]))).toThrow('truncated'); // a stream cut after its node count
     expect(() => decodeDumpPayload(withFooter([]))).toThrow(RdbError);
   });
 });

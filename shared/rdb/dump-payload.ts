@@ -6,6 +6,7 @@ import { RDB_VERSION } from './rdb-constants.js';
 import { RdbError } from './rdb-error.js';
 import { decodeRdbValue } from './rdb-reader.js';
 import { encodeValue, rdbTypeOf } from './rdb-writer.js';
+import type { StreamNodeLimits } from './stream-rdb.js';
 
 /**
  * DUMP/RESTORE payloads, as Redis's createDumpPayload and verifyDumpPayload write and check them:
@@ -16,11 +17,19 @@ import { encodeValue, rdbTypeOf } from './rdb-writer.js';
  * bulk replies.
  */
 
+/** The server settings a payload depends on, as Redis's DUMP reads them. */
+export interface DumpOptions {
+  /** rdbcompression: LZF-compress long strings (default true). */
+  compress?: boolean;
+  /** stream-node-max-bytes / -entries: how a stream is cut into nodes (Redis's defaults when not given). */
+  streamNodeLimits?: StreamNodeLimits;
+}
+
 /** The DUMP payload of a value. */
-export function createDumpPayload(value: RedisValue): string {
+export function createDumpPayload(value: RedisValue, opts: DumpOptions = {}): string {
   const sink = new ChunkSink();
   sink.byte(rdbTypeOf(value));
-  for (const _ of encodeValue(sink, value, true)) {
+  for (const _ of encodeValue(sink, value, opts.compress ?? true, opts.streamNodeLimits)) {
     // A payload is one reply: let the chunks accumulate and collect them at the end.
   }
   sink.byte(RDB_VERSION & 0xff);

@@ -38,8 +38,8 @@ describe('lzf', () => {
   it('compresses long repeated runs and overlapping matches far below their size', () => {
     const data = new Uint8Array(100_000).fill(97);
     const packed = lzfCompress(data, data.length - 4)!;
-    // Each 3-byte reference covers at most 264 bytes.
-    expect(packed.length).toBeLessThanOrEqual(Math.ceil(100_000 / 264) * 3 + 2);
+    // Each 3-byte reference covers at most 264 bytes (liblzf starts with two literals and ends with two).
+    expect(packed.length).toBeLessThanOrEqual(Math.ceil(100_000 / 264) * 3 + 8);
     expect(lzfDecompress(packed, data.length)).toEqual(data);
   });
 

@@ -4,21 +4,11 @@
  * The stream is a sequence of runs. A control byte below 32 starts a literal run of ctrl+1 bytes. Otherwise
  * its top three bits hold a match length minus 2 (7 means "add the next byte"), its low five bits and the
  * next byte a back offset minus 1 (up to 8 KiB back); matches may overlap the bytes they produce.
+ *
+ * The compressor is liblzf's as Redis 7.0 builds it (src/lzf_c.c with lzfP.h: HLOG 16, VERY_FAST, no
+ * ULTRA_FAST, CHECK_INPUT), so strings compress to exactly Redis's bytes: RDB files and DUMP payloads equal
+ * Redis's, and DEBUG OBJECT's serializedlength is Redis's.
  */
-
-const MAX_LITERAL = 32;
-const MAX_OFFSET = 1 << 13;
-const MAX_MATCH = (1 << 8) + (1 << 3);
-
-const HASH_LOG = 14;
-const HASH_SIZE = 1 << HASH_LOG;
-/**
- * Positions of the last 3-byte sequences seen, stored as `base + index`. The table is shared between calls and
- * never cleared: each call moves `base` past every earlier position plus MAX_OFFSET, so stale entries decode to
- * positions too far back to be used. It is refilled only when `base` nears the int32 limit.
- */
-const hashTable = new Int32Array(HASH_SIZE).fill(-(1 << 30));
-let hashBase = 0;
 
 /**
  * Decompresses an LZF stream that must expand to exactly `outLength` bytes. Returns null when the input is
@@ -54,85 +44,123 @@ export function lzfDecompress(input: Uint8Array, outLength: number): Uint8Array 
   return op === outLength ? out : null;
 }
 
+const HLOG = 16;
+const HSIZE = 1 << HLOG;
+const MAX_LIT = 1 << 5;
+const MAX_OFF = 1 << 13;
+const MAX_REF = (1 << 8) + (1 << 3);
+
 /**
- * Compresses bytes with LZF. Returns null when the result would be longer than `maxLength` (Redis asks for at
- * least 4 bytes of saving and stores the string verbatim otherwise).
+ * Slot -> `base + position + 1` of the last 3-byte sequence hashed there. Redis does not clear its table between
+ * calls (INIT_HTAB 0); stale slots pointing outside the current input are rejected by liblzf's checks, so a
+ * cleared table gives Redis's result. Clearing 256 KB per string would dominate the cost of short strings, so
+ * each call instead moves `base` past every earlier entry: anything below it reads as empty. The table is
+ * refilled only when `base` nears the int32 limit.
  */
-export function lzfCompress(input: Uint8Array, maxLength: number): Uint8Array | null {
-  const n = input.length;
-  if (n === 0 || maxLength <= 0) return null;
-  if (hashBase > 0x3fffffff - n) {
-    hashTable.fill(-(1 << 30));
-    hashBase = 0;
+const htab = new Int32Array(HSIZE);
+let htabBase = 0;
+
+/** liblzf's IDX for VERY_FAST: depends only on the three bytes in the low 24 bits of `h`. */
+function idx(h: number): number {
+  return ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
+}
+
+/**
+ * lzf_compress(input, in_len, out, outLen): the compressed bytes, or null where liblzf returns 0 (the output
+ * would not fit in `outLen` bytes). Redis calls it with outLen = length - 4 and stores the string verbatim
+ * when it gets nothing. Position 0 is never a match source (liblzf's `ref > in_data`).
+ */
+export function lzfCompress(input: Uint8Array, outLen: number): Uint8Array | null {
+  const inLen = input.length;
+  if (inLen === 0 || outLen <= 0) return null;
+  if (htabBase > 0x7fffffff - inLen - 2) {
+    htab.fill(0);
+    htabBase = 0;
   }
-  const base = hashBase;
-  hashBase += n + MAX_OFFSET + 1;
-  const table = hashTable;
-  // A little slack: the literal-run control byte is reserved before its bytes are known.
-  const out = new Uint8Array(Math.min(maxLength, n + (n >>> 5) + 2) + 2);
-  const limit = maxLength;
-  let op = 1; // out[0] is the first literal run's control byte
-  let ctrlPos = 0;
-  let lit = 0;
+  const base = htabBase;
+  htabBase += inLen + 1;
+  // Room for liblzf's last unchecked literals (at most 3 bytes plus a run byte past out_end).
+  const out = new Uint8Array(outLen + 8);
+  const outEnd = outLen;
+  let op = 0;
   let ip = 0;
-  while (ip < n - 2) {
-    const h = (input[ip] << 16) | (input[ip + 1] << 8) | input[ip + 2];
-    const slot = (Math.imul(h, 0x9e3779b1) >>> (32 - HASH_LOG)) & (HASH_SIZE - 1);
-    const ref = table[slot] - base;
-    table[slot] = base + ip;
+  let lit = 0;
+  op++; // start run
+
+  let hval = (input[0] << 8) | input[1];
+  while (ip < inLen - 2) {
+    hval = ((hval << 8) | input[ip + 2]) >>> 0;
+    const slot = idx(hval);
+    const ref = htab[slot] - base - 1;
+    htab[slot] = base + ip + 1;
     const off = ip - ref - 1;
     if (
-      ref >= 0 &&
-      off < MAX_OFFSET &&
+      ref > 0 &&
+      ref < ip &&
+      off < MAX_OFF &&
+      input[ref + 2] === input[ip + 2] &&
       input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
+      input[ref + 1] === input[ip + 1]
     ) {
-      const maxLen = Math.min(MAX_MATCH, n - ip);
-      let len = 3;
-      while (len < maxLen && input[ref + len] === input[ip + len]) len++;
-      // Close the pending literal run, or take back its unused control byte.
-      if (lit > 0) out[ctrlPos] = lit - 1;
-      else op--;
-      if (op + 3 + 1 > limit) return null;
-      const code = len - 2;
-      if (code < 7) {
-        out[op++] = (off >>> 8) + (code << 5);
+      let len = 2;
+      const maxlen = Math.min(inLen - ip - len, MAX_REF);
+      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null;
+      out[op - lit - 1] = lit - 1; // stop run
+      if (lit === 0) op--; // undo run if length is zero
+      scan: {
+        if (maxlen > 16) {
+          for (let k = 0; k < 16; k++) {
+            len++;
+            if (input[ref + len] !== input[ip + len]) break scan;
+          }
+        }
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
+      }
+      len -= 2; // len is now #octets - 1
+      ip++;
+      if (len < 7) {
+        out[op++] = (off >>> 8) + (len << 5);
       } else {
         out[op++] = (off >>> 8) + (7 << 5);
-        out[op++] = code - 7;
+        out[op++] = len - 7;
       }
       out[op++] = off & 0xff;
-      // Index the positions inside the match so later repeats find them.
-      const end = Math.min(ip + len, n - 2);
-      for (let p = ip + 1; p < end; p++) {
-        const hp = (input[p] << 16) | (input[p + 1] << 8) | input[p + 2];
-        table[(Math.imul(hp, 0x9e3779b1) >>> (32 - HASH_LOG)) & (HASH_SIZE - 1)] = base + p;
-      }
-      ip += len;
-      ctrlPos = op++;
       lit = 0;
+      op++; // start run
+      ip += len + 1;
+      if (ip >= inLen - 2) break;
+      // VERY_FAST: rehash the two positions before the new one.
+      ip -= 2;
+      hval = (input[ip] << 8) | input[ip + 1];
+      hval = ((hval << 8) | input[ip + 2]) >>> 0;
+      htab[idx(hval)] = base + ip + 1;
+      ip++;
+      hval = ((hval << 8) | input[ip + 2]) >>> 0;
+      htab[idx(hval)] = base + ip + 1;
+      ip++;
     } else {
-      if (op >= limit) return null;
+      if (op >= outEnd) return null;
+      lit++;
       out[op++] = input[ip++];
-      if (++lit === MAX_LITERAL) {
-        out[ctrlPos] = lit - 1;
-        ctrlPos = op++;
+      if (lit === MAX_LIT) {
+        out[op - lit - 1] = lit - 1; // stop run
         lit = 0;
+        op++; // start run
       }
     }
   }
-  while (ip < n) {
-    if (op >= limit) return null;
+  if (op + 3 > outEnd) return null;
+  while (ip < inLen) {
+    lit++;
     out[op++] = input[ip++];
-    if (++lit === MAX_LITERAL) {
-      out[ctrlPos] = lit - 1;
-      ctrlPos = op++;
+    if (lit === MAX_LIT) {
+      out[op - lit - 1] = lit - 1;
       lit = 0;
+      op++;
     }
   }
-  if (lit > 0) out[ctrlPos] = lit - 1;
-  else op--;
-  if (op > limit) return null;
+  out[op - lit - 1] = lit - 1; // end run
+  if (lit === 0) op--;
   return out.slice(0, op);
 }

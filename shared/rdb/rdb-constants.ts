@@ -27,6 +27,8 @@ export const RDB_TYPE_HASH_LISTPACK = 16;
 export const RDB_TYPE_ZSET_LISTPACK = 17;
 export const RDB_TYPE_LIST_QUICKLIST_2 = 18;
 export const RDB_TYPE_STREAM_LISTPACKS_2 = 19;
+/** Redis 7.2's stream encoding (consumers gain an active time); read only. */
+export const RDB_TYPE_STREAM_LISTPACKS_3 = 21;
 
 /** Opcodes: bytes in the type position that are not values. */
 export const RDB_OPCODE_FUNCTION2 = 245;
@@ -87,6 +89,7 @@ export function rdbTypeName(type: number): string {
       return 'module';
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
       return 'stream';
     default:
       return `unknown(${type})`;

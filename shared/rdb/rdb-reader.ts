@@ -39,6 +39,7 @@ import {
   RDB_TYPE_SET_INTSET,
   RDB_TYPE_STREAM_LISTPACKS,
   RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_STREAM_LISTPACKS_3,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET,
   RDB_TYPE_ZSET_2,
@@ -48,6 +49,7 @@ import {
   rdbTypeName,
 } from './rdb-constants.js';
 import { RdbError } from './rdb-error.js';
+import { readStream } from './stream-rdb.js';
 
 /** What the reader reports, in file order. */
 export interface RdbHandlers {
@@ -298,6 +300,28 @@ class RdbCursor {
     return new DataView(bytes.buffer, bytes.byteOffset, 8).getFloat64(0, true);
   }
 
+  /** A length of up to 64 bits (stream IDs and counters), as a bigint. */
+  protected tryLength64(): bigint | undefined {
+    const b = this.buf;
+    const p = this.pos;
+    if (p < b.length && b[p] === RDB_64BITLEN) {
+      if (b.length - p < 9) {
+        this.need = 9;
+        return undefined;
+      }
+      this.pos = p + 9;
+      return new DataView(b.buffer, b.byteOffset + p + 1, 8).getBigUint64(0, false);
+    }
+    const n = this.tryLength();
+    return n === undefined ? undefined : BigInt(n);
+  }
+
+  protected *length64(): Generator<void, bigint, void> {
+    let n: bigint | undefined;
+    while ((n = this.tryLength64()) === undefined) yield;
+    return n;
+  }
+
   protected *length(): Generator<void, number, void> {
     let n: number | undefined;
     while ((n = this.tryLength()) === undefined) yield;
@@ -433,10 +457,23 @@ class RdbCursor {
               : decodeZipmap(blob);
         return pairs.length === 0 ? null : buildHash(pairs, 'Hash');
       }
-      case RDB_TYPE_MODULE:
-      case RDB_TYPE_MODULE_2:
       case RDB_TYPE_STREAM_LISTPACKS:
       case RDB_TYPE_STREAM_LISTPACKS_2:
+      case RDB_TYPE_STREAM_LISTPACKS_3: {
+        // An empty stream is a value like any other: Redis keeps and loads it.
+        return yield* readStream(
+          {
+            length: () => this.length(),
+            length64: () => this.length64(),
+            string: () => this.string(),
+            blob: () => this.blob(),
+            bytes: (n) => this.bytes(n),
+          },
+          type,
+        );
+      }
+      case RDB_TYPE_MODULE:
+      case RDB_TYPE_MODULE_2:
         throw new RdbError(`unsupported type: ${rdbTypeName(type)} (RDB type ${type})`);
       default:
         throw new RdbError(`Unknown RDB value type ${type}`);
@@ -466,7 +503,7 @@ export function decodeRdbValue(type: number, bytes: Uint8Array): { value: RedisV
 /**
  * A streaming, push-based RDB file reader: feed it chunks as they arrive (`push`), then `end()`. It calls the
  * handlers in file order and holds at most the value being decoded plus the unconsumed input. Accepts RDB
- * versions 1 to 10 and every encoding Redis 7.0 (and older versions) writes, except modules and streams.
+ * versions 1 to 10 and every encoding Redis 7.0 (and older versions) writes, except modules.
  * Errors, including a checksum mismatch, are thrown as RdbError from push or end; the reader is dead after one.
  * Bytes after the checksum (e.g. a replication EOF mark) are kept for `takeRemaining`.
  */

@@ -2,6 +2,7 @@ import { bytesToBinary } from '../bytes.js';
 import { Database, type RedisValue } from '../store/database.js';
 import { Deque } from '../store/deque.js';
 import { SortedSet } from '../store/sorted-set.js';
+import { Stream, formatStreamId } from '../store/stream.js';
 import { RdbReader } from './rdb-reader.js';
 
 /**
@@ -15,7 +16,31 @@ export function plain(value: RedisValue): unknown {
   if (value instanceof Deque) return { list: [...value] };
   if (value instanceof Map) return { hash: [...value].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) };
   if (value instanceof Set) return { set: [...value].sort() };
+  if (value instanceof Stream) return { stream: plainStream(value) };
   return { zset: [...value.entries()] };
+}
+
+/** A stream in plain form: IDs formatted, groups and consumers in name order, PELs in ID order. */
+export function plainStream(s: Stream): unknown {
+  const byName = <T>(m: Map<string, T>): Array<[string, T]> => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = (it: Iterable<bigint>): bigint[] => [...it].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    entries: s.entries.map((e) => [formatStreamId(e.id), e.fields]),
+    lastId: formatStreamId(s.lastId),
+    firstId: formatStreamId(s.firstId),
+    maxDeletedId: formatStreamId(s.maxDeletedId),
+    entriesAdded: s.entriesAdded,
+    groups: byName(s.groups).map(([name, g]) => ({
+      name,
+      lastId: formatStreamId(g.lastId),
+      entriesRead: g.entriesRead,
+      pending: ids(g.pending.keys()).map((id) => {
+        const n = g.pending.get(id)!;
+        return [formatStreamId(id), n.consumer, n.deliveryTime, n.deliveryCount];
+      }),
+      consumers: byName(g.consumers).map(([cname, c]) => [cname, c.seenTime, ids(c.pending).map(formatStreamId)]),
+    })),
+  };
 }
 
 /** Databases in plain form: db id -> key -> [plain value, expire]. Empty databases are left out. */

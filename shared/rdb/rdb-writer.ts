@@ -2,6 +2,7 @@ import { binaryToBytes } from '../bytes.js';
 import type { Database, RedisValue } from '../store/database.js';
 import { Deque } from '../store/deque.js';
 import { SortedSet } from '../store/sorted-set.js';
+import { Stream } from '../store/stream.js';
 import { ChunkSink } from './chunk-sink.js';
 import { lzfCompress } from './lzf.js';
 import {
@@ -20,10 +21,12 @@ import {
   RDB_TYPE_HASH,
   RDB_TYPE_LIST,
   RDB_TYPE_SET,
+  RDB_TYPE_STREAM_LISTPACKS_2,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET_2,
   RDB_VERSION,
 } from './rdb-constants.js';
+import { DEFAULT_STREAM_NODE_LIMITS, encodeStream, type StreamNodeLimits } from './stream-rdb.js';
 
 /**
  * The RDB writer: Redis 7.0's format (version 10), as plain encodings every Redis since 2.x loads.
@@ -36,6 +39,8 @@ import {
  * before being written, and its node boundaries would be ours to invent. Redis 7.0's loader (and
  * redis-check-rdb) accepts type 1 and rebuilds its own quicklist from it, honouring its own
  * list-max-listpack-size, so the plain form is both simpler and streams element by element.
+ * Streams are written as Redis 7.0 writes them (RDB_TYPE_STREAM_LISTPACKS_2, see stream-rdb.ts): there is no
+ * plainer stream encoding.
  */
 
 /** What a snapshot is taken of. */
@@ -59,6 +64,8 @@ export interface RdbWriteOptions {
   chunkSize?: number;
   /** LZF-compress strings longer than 20 bytes when it saves at least 4 bytes (Redis's rdbcompression); default true. */
   compress?: boolean;
+  /** stream-node-max-bytes / stream-node-max-entries, which decide how streams are cut into nodes; Redis's defaults. */
+  streamNodeLimits?: StreamNodeLimits;
 }
 
 const DEFAULT_CHUNK_SIZE = 64 * 1024;
@@ -171,16 +178,33 @@ export function rdbTypeOf(value: RedisValue): number {
   if (value instanceof Map) return RDB_TYPE_HASH;
   if (value instanceof Set) return RDB_TYPE_SET;
   if (value instanceof SortedSet) return RDB_TYPE_ZSET_2;
+  if (value instanceof Stream) return RDB_TYPE_STREAM_LISTPACKS_2;
   throw new TypeError('not a Redis value');
+}
+
+/** Whether a value is an empty aggregate, which Redis never stores. (An empty stream is a real value.) */
+function isEmptyAggregate(value: RedisValue): boolean {
+  if (typeof value === 'string' || value instanceof Stream) return false;
+  return (value instanceof Deque ? value.length : value.size) === 0;
 }
 
 /**
  * Writes a value's encoding (without its type byte) for rdbTypeOf(value). Yields whenever full chunks are
- * waiting, so a caller streaming the output can drain them before the next element.
+ * waiting, so a caller streaming the output can drain them before the next element. `streamNodeLimits` decide
+ * how a stream is cut into nodes (Redis's stream-node-max-bytes / -entries).
  */
-export function* encodeValue(sink: ChunkSink, value: RedisValue, compress = true): Generator<void, void, void> {
+export function* encodeValue(
+  sink: ChunkSink,
+  value: RedisValue,
+  compress = true,
+  streamNodeLimits: StreamNodeLimits = DEFAULT_STREAM_NODE_LIMITS,
+): Generator<void, void, void> {
   if (typeof value === 'string') {
     yield* writeStringPieces(sink, value, compress);
+    return;
+  }
+  if (value instanceof Stream) {
+    yield* encodeStream(sink, value, { writeString }, compress, streamNodeLimits);
     return;
   }
   const limit = sink.chunkSize;
@@ -207,7 +231,7 @@ export function* encodeValue(sink: ChunkSink, value: RedisValue, compress = true
       else yield* writeStringPieces(sink, member, compress);
       if (sink.hasChunks) yield;
     }
-  } else {
+  } else if (value instanceof SortedSet) {
     writeLength(sink, value.size);
     for (const [member, score] of value.entries()) {
       if (member.length < limit) writeString(sink, member, compress);
@@ -260,7 +284,7 @@ export function* writeRdb(source: RdbSource, opts: RdbWriteOptions = {}): Genera
     writeLength(sink, db.expires.size);
     for (const [key, value] of db.dict) {
       // Redis never stores an empty aggregate and skips one when loading; leave it out altogether.
-      if (typeof value !== 'string' && (value instanceof Deque ? value.length : value.size) === 0) continue;
+      if (isEmptyAggregate(value)) continue;
       const expire = db.expires.get(key);
       if (expire !== undefined) {
         sink.byte(RDB_OPCODE_EXPIRETIME_MS);
@@ -271,7 +295,7 @@ export function* writeRdb(source: RdbSource, opts: RdbWriteOptions = {}): Genera
       if (typeof value === 'string' && value.length < sink.chunkSize) {
         writeString(sink, value, compress);
       } else {
-        for (const _ of encodeValue(sink, value, compress)) yield* sink.takeChunks();
+        for (const _ of encodeValue(sink, value, compress, opts.streamNodeLimits)) yield* sink.takeChunks();
       }
       if (sink.hasChunks) yield* sink.takeChunks();
     }

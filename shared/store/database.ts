@@ -1,5 +1,6 @@
 import { Deque } from './deque.js';
 import { SortedSet } from './sorted-set.js';
+import { Stream } from './stream.js';
 
 /** A list value. */
 export type ListValue = Deque<string>;
@@ -14,10 +15,10 @@ export type ZSetValue = SortedSet;
  * A value in the keyspace. Values are stored bare, without a wrapper object: the type is recovered from the JS
  * type (see typeOfValue), which keeps a million small strings from costing a million extra objects.
  */
-export type RedisValue = string | ListValue | HashValue | SetValue | ZSetValue;
+export type RedisValue = string | ListValue | HashValue | SetValue | ZSetValue | Stream;
 
 /** The names TYPE reports. */
-export type RedisType = 'string' | 'list' | 'hash' | 'set' | 'zset';
+export type RedisType = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 
 /** The Redis type name of a stored value. */
 export function typeOfValue(v: RedisValue): RedisType {
@@ -25,6 +26,7 @@ export function typeOfValue(v: RedisValue): RedisType {
   if (v instanceof Deque) return 'list';
   if (v instanceof Map) return 'hash';
   if (v instanceof Set) return 'set';
+  if (v instanceof Stream) return 'stream';
   return 'zset';
 }
 
@@ -37,6 +39,13 @@ export class Database {
   expires = new Map<string, number>();
   /** Keys WATCHed by clients: key -> client ids. */
   readonly watched = new Map<string, Set<number>>();
+  /**
+   * Bumped whenever the contents change wholesale (clear, swap, a loaded snapshot), so bookkeeping kept key by
+   * key (maxmemory's sizes) knows to start over.
+   */
+  generation = 0;
+  /** Bumped with any database's generation: one number tells whether any database changed wholesale. */
+  static generation = 0;
 
   constructor(public id: number) {}
 
@@ -48,6 +57,8 @@ export class Database {
   clear(): void {
     this.dict.clear();
     this.expires.clear();
+    this.generation++;
+    Database.generation++;
   }
 
   /** Exchanges contents with `other` (SWAPDB): O(1), watchers stay with their database number. */
@@ -58,5 +69,8 @@ export class Database {
     this.expires = other.expires;
     other.dict = dict;
     other.expires = expires;
+    this.generation++;
+    other.generation++;
+    Database.generation++;
   }
 }

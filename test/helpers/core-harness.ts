@@ -5,6 +5,7 @@ import type { CommandSpec } from '../../shared/engine/command-spec.js';
 import { Config } from '../../shared/engine/config.js';
 import type { ServerCore } from '../../shared/engine/server-core.js';
 import { createServerCore } from '../../shared/create-server.js';
+import { scriptingCommands } from '../../shared/scripting/script-commands.js';
 import type { MasterConnector } from '../../shared/replication/replica-link.js';
 import { encodeCommand } from '../../shared/resp/encoder.js';
 import { ErrorReply, SimpleString, type Reply } from '../../shared/resp/reply.js';
@@ -94,7 +95,8 @@ export function createHarness(
   const { core, replication, cluster } = createServerCore({
     host: { now: () => clock.now, log: (level, msg) => logs.push(`${level}: ${msg}`) },
     config: new Config(opts.config ?? {}),
-    commands: opts.commands,
+    // Lua scripting is part of the Node server's table (not allCommands: see shared/commands/index.ts).
+    commands: [...scriptingCommands, ...(opts.commands ?? [])],
     connector: opts.connector,
     clusterHost: opts.clusterHost,
   });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitFor } from './server-process.js';
+import { ErrorReply } from '../../shared/resp/reply.js';
 import { RespConnection } from './resp-connection.js';
 
 /** A stock redis-server (the Debian package) on a free loopback port, with no persistence. */
@@ -30,13 +31,19 @@ export async function startStockRedis(args: string[] = []): Promise<StockRedis> 
   await waitFor(async () => {
     if (proc.exitCode !== null) throw new Error(`redis-server exited:\n${out}`);
     try {
+      // Ready once PING answers other than -LOADING (PONG, or NOAUTH when it wants a password): while it loads a
+      // dataset Redis accepts connections but replies -LOADING.
       const c = await RespConnection.tcp(port);
-      c.close();
-      return true;
+      try {
+        const r = await c.call('PING');
+        return !(r instanceof ErrorReply && r.message.startsWith('LOADING'));
+      } finally {
+        c.close();
+      }
     } catch {
       return false;
     }
-  }, 15_000, 'redis-server to start');
+  }, 30_000, 'redis-server to start and load its dataset');
   return {
     port,
     proc,

@@ -1,0 +1,349 @@
+import { Client, type Transport } from '../engine/client.js';
+import type { CommandContext } from '../engine/command-context.js';
+import { command, commandKeys, type CommandSpec } from '../engine/command-spec.js';
+import { keyHashSlot } from '../cluster/key-slot.js';
+import { call, lookupCommand } from '../engine/dispatch.js';
+import { feedMonitors } from '../engine/monitor.js';
+import type { ServerCore } from '../engine/server-core.js';
+import { CommandError, MASTERDOWN, NOT_INTEGER, READONLY } from '../errors.js';
+import { parseBigInteger } from '../commands/parse.js';
+import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
+import { ScriptFlag, scriptingState, type ScriptingState } from './script-cache.js';
+import type { ScriptRunHooks } from './lua-vm.js';
+
+/**
+ * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, as Redis 7.0 (src/eval.c, src/script.c). Scripts run their
+ * commands through dispatch's call() with a client standing for Redis's Lua client, so each write propagates
+ * on its own (effects replication: EVAL itself never does) and an execution of several writes reaches replicas
+ * wrapped in MULTI/EXEC.
+ *
+ * A script runs to its end in the one JS thread: no other client is served meanwhile, so nobody can get BUSY
+ * or send SCRIPT KILL. In place of SCRIPT KILL, a script that has run for busy-reply-threshold ms without
+ * writing is stopped with the error SCRIPT KILL would give; one that wrote runs on (Redis calls it unkillable).
+ */
+
+const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+const PROPAGATE_REPL = 2;
+
+const nullTransport: Transport = { write: () => {}, close: () => {}, bufferedAmount: () => 0 };
+
+/** The Lua client for a caller: same id (CLIENT TRACKING), never connected, never replies to anyone. */
+function scriptClient(state: ScriptingState, caller: Client): Client {
+  let c = state.clients.get(caller);
+  if (!c) {
+    c = new Client(caller.id, nullTransport, { addr: 'lua', laddr: 'lua', loopback: true, kind: 'internal' }, caller.createdAt, false);
+    state.clients.set(caller, c);
+  }
+  return c;
+}
+
+/** Whether the server is a replica whose link is down and that must not serve stale data. */
+function runningStale(ctx: CommandContext): boolean {
+  const core = ctx.core;
+  return core.isReplica() && !core.masterLinkUp && !core.config.bool('replica-serve-stale-data');
+}
+
+const ARITY_IN_SCRIPT = 'ERR Wrong number of args calling Redis command from script';
+const UNKNOWN_IN_SCRIPT = 'ERR Unknown Redis command called from script';
+
+/**
+ * A command refused inside a script (scriptCall's error path): counted in the error stats and as a rejected
+ * call of the command when it exists, as Redis's afterErrorReply and incrCommandStatsOnError do.
+ */
+function refuse(core: ServerCore, message: string, fullName: string | null): ErrorReply {
+  core.stats.totalErrorReplies++;
+  const code = message.split(' ', 1)[0];
+  core.stats.errors.set(code, (core.stats.errors.get(code) ?? 0) + 1);
+  if (fullName !== null) {
+    let s = core.stats.commands.get(fullName);
+    if (!s) core.stats.commands.set(fullName, (s = { calls: 0, failed: 0, rejected: 0 }));
+    s.rejected++;
+  }
+  return new ErrorReply(message);
+}
+
+/** Takes back one count of an error (see evalGeneric: dispatch is about to count it again). */
+function uncountError(core: ServerCore, message: string): void {
+  const code = message.split(' ', 1)[0];
+  const n = core.stats.errors.get(code) ?? 0;
+  if (n <= 0) return;
+  core.stats.errors.set(code, n - 1);
+  core.stats.totalErrorReplies--;
+}
+
+/**
+ * scriptVerifyClusterState: a command of a script may only touch keys this node serves (the redirections a
+ * client would get become errors), and nothing while the cluster is down.
+ */
+function clusterRefusal(core: ServerCore, client: Client, caller: Client, spec: CommandSpec, cmd: string[], parent: string): string | null {
+  client.clusterAsking = caller.clusterAsking;
+  client.clusterReadonly = caller.clusterReadonly;
+  const err = core.cluster!.route(client, spec, cmd, parent);
+  if (err === null) return null;
+  if (err.startsWith('CLUSTERDOWN The cluster is down and only accepts read commands')) {
+    return 'ERR Script attempted to execute a write command while the cluster is down and readonly';
+  }
+  if (err.startsWith('CLUSTERDOWN The cluster is down')) return 'ERR Script attempted to execute a command while the cluster is down';
+  return 'ERR Script attempted to access a non local key in a cluster node';
+}
+
+/** The hash slot of a command's first key, or -1 when it has none. */
+function firstKeySlot(spec: CommandSpec, cmd: string[]): number {
+  const positions = commandKeys(spec, cmd);
+  return positions.length === 0 ? -1 : keyHashSlot(cmd[positions[0]]);
+}
+
+/**
+ * XREAD/XREADGROUP with BLOCK are refused in scripts (t_stream.c checks CLIENT_SCRIPT while parsing options,
+ * "for backward compatibility", instead of answering as a non-blocking read).
+ */
+function streamBlockRefusal(cmd: string[]): string | null {
+  for (let i = 1; i < cmd.length - 1; i++) {
+    const opt = cmd[i].toLowerCase();
+    if (opt === 'streams') return null;
+    if (opt === 'block') return `ERR ${cmd[0]} command is not allowed with BLOCK option from scripts`;
+  }
+  return null;
+}
+
+function evalGeneric(ctx: CommandContext, argv: string[], isSha: boolean, ro: boolean): Reply {
+  const core = ctx.core;
+  const caller = ctx.client;
+  // EVAL is flagged skip_monitor: Redis feeds it to MONITOR itself, before the commands the script runs.
+  if (core.monitors.size > 0) feedMonitors(core, caller, argv);
+  // Effects replication: only the writes the script makes propagate, never EVAL's own argv.
+  ctx.rewrite();
+  if (isSha && argv[1].length !== 40) return new ErrorReply(NOSCRIPT);
+  const numkeys = parseBigInteger(argv[2], NOT_INTEGER);
+  if (numkeys > BigInt(argv.length - 3)) throw new CommandError("ERR Number of keys can't be greater than number of args");
+  if (numkeys < 0n) throw new CommandError("ERR Number of keys can't be negative");
+  const state = scriptingState(core);
+  let sha: string;
+  if (isSha) {
+    sha = argv[1].toLowerCase();
+    if (!state.scripts.has(sha)) return new ErrorReply(NOSCRIPT);
+  } else {
+    const created = state.create(argv[1]);
+    if ('error' in created) return new ErrorReply(created.error);
+    sha = created.sha;
+  }
+  const flags = (state.scripts.get(sha) as { flags: number }).flags;
+  const compat = (flags & ScriptFlag.EVAL_COMPAT_MODE) !== 0;
+  // scriptPrepareForRun, with the texts processCommand gives first when the flags make the script a write.
+  if (!compat) {
+    if (flags & ScriptFlag.NO_CLUSTER && core.cluster !== null) {
+      return new ErrorReply("ERR Can not run script on cluster, 'no-cluster' flag is set.");
+    }
+    if (runningStale(ctx) && !(flags & ScriptFlag.ALLOW_STALE)) return new ErrorReply(MASTERDOWN);
+    if (!(flags & ScriptFlag.NO_WRITES)) {
+      if (core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) return new ErrorReply(READONLY);
+      if (ro) return new ErrorReply('ERR Can not execute a script with write flag using *_ro command.');
+    }
+  } else if (runningStale(ctx)) {
+    return new ErrorReply(MASTERDOWN);
+  }
+  const readOnly = ro || (!compat && (flags & ScriptFlag.NO_WRITES) !== 0);
+  const n = Number(numkeys);
+  const keys = argv.slice(3, 3 + n);
+  const args = argv.slice(3 + n);
+
+  const client = scriptClient(state, caller);
+  client.db = caller.db;
+  client.protocol = 2;
+  client.user = caller.user;
+  client.tracking = caller.tracking;
+  // Blocking commands answer at once, as inside MULTI (Redis's lua client is CLIENT_DENY_BLOCKING).
+  client.inExec = true;
+  let replicate = true;
+  let wrote = false;
+  // The slot of the keys the script declared, then of the first key it touched (Redis's caller c->slot).
+  let scriptSlot = keys.length > 0 ? keyHashSlot(keys[0]) : -1;
+  const started = core.micros();
+  let slowLogged = false;
+  const threshold = core.config.int('busy-reply-threshold');
+  const hooks: ScriptRunHooks = {
+    resp: 2,
+    call: (cmd) => {
+      const found = lookupCommand(core, cmd);
+      if ('error' in found) {
+        const arity = found.error.startsWith('ERR wrong number of arguments');
+        return refuse(core, arity ? ARITY_IN_SCRIPT : UNKNOWN_IN_SCRIPT, arity ? (/for '([^']+)' command/.exec(found.error)?.[1] ?? null) : null);
+      }
+      const { spec, fullName } = found;
+      if (spec.flags.includes('noscript')) return refuse(core, 'ERR This Redis command is not allowed from script', fullName);
+      if (runningStale(ctx) && !spec.flags.includes('stale')) {
+        return refuse(core, 'ERR Can not execute the command on a stale replica', fullName);
+      }
+      const isWrite = spec.flags.includes('write');
+      if (readOnly && (isWrite || spec.flags.includes('may_replicate'))) {
+        return refuse(core, 'ERR Write commands are not allowed from read-only scripts.', fullName);
+      }
+      if (isWrite && !wrote && core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) {
+        return refuse(core, READONLY, fullName);
+      }
+      if (spec.name === 'xread' || spec.name === 'xreadgroup') {
+        // Refused by the command itself in Redis: a failed call, not a rejected one.
+        const refusal = streamBlockRefusal(cmd);
+        if (refusal !== null) return call(core, client, { ...spec, handler: () => new ErrorReply(refusal) }, cmd, fullName) as Reply;
+      }
+      if (isWrite) wrote = true;
+      if (core.cluster !== null && !caller.isMaster) {
+        const refusal = clusterRefusal(core, client, caller, spec, cmd, found.parent);
+        if (refusal !== null) return refuse(core, refusal, fullName);
+        // Scripts without a shebang may touch any local slot (SCRIPT_ALLOW_CROSS_SLOT is implied).
+        const slot = compat || flags & ScriptFlag.ALLOW_CROSS_SLOT ? -1 : firstKeySlot(spec, cmd);
+        if (slot !== -1) {
+          if (scriptSlot === -1) scriptSlot = slot;
+          else if (scriptSlot !== slot) return refuse(core, 'ERR Script attempted to access keys that do not hash to the same slot', fullName);
+        }
+      }
+      // With redis.set_repl(REPL_NONE) the writes stay here: call() propagates nothing for our master's link.
+      client.isMaster = caller.isMaster || !replicate;
+      client.protocol = hooks.resp;
+      return call(core, client, spec, cmd, fullName) as Reply;
+    },
+    setRepl: (f) => {
+      replicate = (f & PROPAGATE_REPL) !== 0;
+    },
+    aclCheck: (cmd) => ('error' in lookupCommand(core, cmd) ? null : true),
+    shouldKill: () => {
+      const elapsed = Math.floor((core.micros() - started) / 1000);
+      if (threshold <= 0 || elapsed < threshold) return false;
+      if (wrote) {
+        if (!slowLogged) {
+          slowLogged = true;
+          core.host.log('warning', `Slow script detected: still in execution after ${elapsed} milliseconds. Script name is: ${sha}.`);
+        }
+        return false;
+      }
+      core.host.log('warning', `Lua script ${sha} stopped after ${elapsed} milliseconds (busy-reply-threshold) without having written.`);
+      return true;
+    },
+  };
+  try {
+    const { reply, counted } = state.vm.run(sha, keys, args, hooks, caller.protocol);
+    // Dispatch counts the error EVAL replies; one the script passed on from a command was counted already.
+    if (counted) uncountError(core, (reply as ErrorReply).message);
+    return reply;
+  } finally {
+    client.inExec = false;
+    client.tracking = null;
+  }
+}
+
+/** EVAL's key positions: the numkeys arguments after it (none when numkeys is not valid). */
+function evalKeys(argv: string[]): number[] {
+  const n = Number(argv[2]);
+  if (!Number.isInteger(n) || n < 0 || n > argv.length - 3) return [];
+  return Array.from({ length: n }, (_, i) => 3 + i);
+}
+
+const evalSpec = (name: string, isSha: boolean, ro: boolean, summary: string, since: string): CommandSpec =>
+  command({
+    name,
+    arity: -3,
+    group: 'scripting',
+    flags: ro ? ['readonly', 'noscript', 'stale', 'skip_monitor', 'movablekeys'] : ['noscript', 'stale', 'skip_monitor', 'movablekeys'],
+    summary,
+    since,
+    getKeys: evalKeys,
+    handler: (ctx, argv) => evalGeneric(ctx, argv, isSha, ro),
+  });
+
+const SCRIPT_HELP = [
+  'SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DEBUG (YES|SYNC|NO)',
+  '    Set the debug mode for subsequent scripts executed.',
+  'EXISTS <sha1> [<sha1> ...]',
+  '    Return information about the existence of the scripts in the script cache.',
+  'FLUSH [ASYNC|SYNC]',
+  '    Flush the Lua scripts cache. Very dangerous on replicas.',
+  '    When called without the optional mode argument, the behavior is determined by the',
+  '    lazyfree-lazy-user-flush configuration directive. Valid modes are:',
+  '    * ASYNC: Asynchronously flush the scripts cache.',
+  '    * SYNC: Synchronously flush the scripts cache.',
+  'KILL',
+  '    Kill the currently executing Lua script.',
+  'LOAD <script>',
+  '    Load a script into the scripts cache without executing it.',
+  'HELP',
+  '    Prints this help.',
+];
+
+const scriptSubcommands: CommandSpec[] = [
+  command({
+    name: 'load',
+    arity: 3,
+    group: 'scripting',
+    flags: ['noscript', 'stale'],
+    summary: 'Load the specified Lua script into the script cache.',
+    since: '2.6.0',
+    handler: (ctx, argv) => {
+      const created = scriptingState(ctx.core).create(argv[2]);
+      return 'error' in created ? new ErrorReply(created.error) : created.sha;
+    },
+  }),
+  command({
+    name: 'exists',
+    arity: -3,
+    group: 'scripting',
+    flags: ['noscript'],
+    summary: 'Check existence of scripts in the script cache.',
+    since: '2.6.0',
+    handler: (ctx, argv) => {
+      const state = scriptingState(ctx.core);
+      return argv.slice(2).map((sha) => (state.get(sha) ? 1 : 0));
+    },
+  }),
+  command({
+    name: 'flush',
+    arity: -2,
+    group: 'scripting',
+    flags: ['noscript'],
+    summary: 'Remove all the scripts from the script cache.',
+    since: '2.6.0',
+    handler: (ctx, argv) => {
+      // ASYNC frees the old interpreter in the background in Redis; here the garbage collector does it.
+      if (argv.length > 3 || (argv.length === 3 && !['sync', 'async'].includes(argv[2].toLowerCase()))) {
+        throw new CommandError('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+      }
+      scriptingState(ctx.core).flush();
+      return OK;
+    },
+  }),
+  command({
+    name: 'kill',
+    arity: 2,
+    group: 'scripting',
+    flags: ['noscript', 'allow_busy'],
+    summary: 'Kill the script currently in execution.',
+    since: '2.6.0',
+    // Scripts run to completion before any other command is read, so none is ever running here.
+    handler: () => new ErrorReply('NOTBUSY No scripts in execution right now.'),
+  }),
+  command({
+    name: 'help',
+    arity: 2,
+    group: 'scripting',
+    flags: ['loading', 'stale'],
+    summary: 'Show helpful text about the different subcommands',
+    since: '5.0.0',
+    handler: () => SCRIPT_HELP.map((l) => new SimpleString(l)),
+  }),
+];
+
+/** The scripting commands, for the command table. */
+export const scriptingCommands: CommandSpec[] = [
+  evalSpec('eval', false, false, 'Execute a Lua script server side', '2.6.0'),
+  evalSpec('evalsha', true, false, 'Execute a Lua script server side', '2.6.0'),
+  evalSpec('eval_ro', false, true, 'Execute a read-only Lua script server side', '7.0.0'),
+  evalSpec('evalsha_ro', true, true, 'Execute a read-only Lua script server side', '7.0.0'),
+  command({
+    name: 'script',
+    arity: -2,
+    group: 'scripting',
+    summary: 'A container for Lua scripts management commands',
+    since: '2.6.0',
+    subcommands: scriptSubcommands,
+  }),
+];
