@@ -210,7 +210,15 @@ export function loadAofFile(core: ServerCore, file: AofFileLoad): AofLoadResult 
 function loadRdbPart(core: ServerCore, buf: Buffer, log: (level: LogLevel, message: string) => void): number {
   let loaded = 0;
   const now = core.now();
+  const functions = core.functionLibraries?.beginLoad() ?? null;
   const reader = new RdbReader({
+    onFunction: (code) => {
+      const err = functions?.add(code) ?? null;
+      if (err !== null) {
+        log('warning', `Failed loading library, ${err}`);
+        throw new AofLoadError('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+      }
+    },
     onAux: (auxName, value) => {
       if (auxName === 'redis-ver') log('notice', `Loading RDB produced by version ${value}`);
       else if (auxName === 'ctime') log('notice', `RDB age ${Math.max(0, Math.floor(now / 1000) - Number(value))} seconds`);
@@ -234,6 +242,7 @@ function loadRdbPart(core: ServerCore, buf: Buffer, log: (level: LogLevel, messa
   });
   reader.push(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   if (!reader.done) reader.end();
+  functions?.commit();
   const rest = reader.takeRemaining().length;
   log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: 0.`);
   return buf.length - rest;

@@ -494,10 +494,13 @@ export class AofPersistence implements AppendOnlyHost {
   private baseChunks(dbs: readonly Database[], preamble: boolean): Iterable<Uint8Array> {
     if (preamble) {
       const mem = process.memoryUsage();
-      return writeRdb({ dbs, now: this.core.now(), usedMem: mem.heapUsed + mem.external }, { compress: this.config.bool('rdbcompression') });
+      return writeRdb(
+        { dbs, now: this.core.now(), usedMem: mem.heapUsed + mem.external, functions: this.core.functionLibraries?.codes() },
+        { compress: this.config.bool('rdbcompression') },
+      );
     }
     const ts = this.config.bool('aof-timestamp-enabled') ? Math.floor(this.core.now() / 1000) : undefined;
-    return rewriteCommands(dbs, { timestamp: ts });
+    return rewriteCommands(dbs, { timestamp: ts, functions: this.core.functionLibraries?.codes() });
   }
 
   /**

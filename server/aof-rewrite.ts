@@ -21,12 +21,17 @@ export function timestampAnnotation(unixSeconds: number): string {
  * preamble): per non-empty database a SELECT, then per key the commands that recreate it (aggregates in
  * batches of 64 elements) and a PEXPIREAT for a TTL. Yields RESP chunks of about 64 KiB.
  */
-export function* rewriteCommands(dbs: readonly Database[], opts: { timestamp?: number } = {}): Generator<Uint8Array, void, void> {
+export function* rewriteCommands(
+  dbs: readonly Database[],
+  opts: { timestamp?: number; functions?: readonly string[] } = {},
+): Generator<Uint8Array, void, void> {
   const w = new ByteWriter(CHUNK_BYTES * 2);
   if (opts.timestamp !== undefined) {
     const ts = timestampAnnotation(opts.timestamp);
     for (let i = 0; i < ts.length; i++) w.bytes(Uint8Array.of(ts.charCodeAt(i)));
   }
+  // rewriteFunctions: the libraries come first, as FUNCTION LOAD commands.
+  for (const code of opts.functions ?? []) writeCommand(w, ['FUNCTION', 'LOAD', code]);
   for (const db of dbs) {
     if (db.dict.size === 0) continue;
     writeCommand(w, ['SELECT', String(db.id)]);

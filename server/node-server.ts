@@ -13,6 +13,8 @@ import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server
 import type { Cluster } from '../shared/cluster/cluster.js';
 import { loadAclFile } from '../shared/commands/acl.js';
 import { scriptingCommands } from '../shared/scripting/script-commands.js';
+import { functionCommands } from '../shared/scripting/function-commands.js';
+import { functionLibraryStore } from '../shared/scripting/function-libraries.js';
 import { AclStartupError, nodeAclFile } from './acl-file.js';
 import { ClusterBusTransport } from './cluster-bus-transport.js';
 import { connectToMaster } from './master-connector.js';
@@ -105,7 +107,8 @@ export class NodeServer {
       config,
       connector: (target, events) =>
         connectToMaster(target, events, config.bool('tls-replication') ? this.tls.clientOptions() : null),
-      commands: [...scriptingCommands, ...(opts.commands ?? [])],
+      commands: [...scriptingCommands, ...functionCommands, ...(opts.commands ?? [])],
+      functionLibraries: functionLibraryStore,
       // As Redis 7: with appendonly yes the dataset is the AOF's (an RDB file is not read).
       restore: (c, asReplica) => (aof.enabled() ? aof.load(c) : persistence.load(c, asReplica)),
       clusterHost: this.clusterBus ?? undefined,

@@ -79,7 +79,15 @@ export class RdbPersistence implements SnapshotPersistence {
     const aux = new Map<string, string>();
     const expired: Array<[number, string]> = [];
     let loaded = 0;
+    const functions = core.functionLibraries?.beginLoad() ?? null;
     const found = readRdbFile(file, {
+      onFunction: (code) => {
+        const err = functions?.add(code) ?? null;
+        if (err !== null) {
+          this.log('warning', `Failed loading library, ${err}`);
+          throw new RdbLoadError('Short read or OOM loading DB. Unrecoverable error, aborting now.');
+        }
+      },
       onAux: (name, value) => {
         aux.set(name, value);
         if (name === 'redis-ver') this.log('notice', `Loading RDB produced by version ${value}`);
@@ -106,6 +114,7 @@ export class RdbPersistence implements SnapshotPersistence {
       },
     });
     if (!found) return null;
+    functions?.commit();
     this.keysLoaded = loaded;
     this.keysExpired = expired.length;
     this.log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired.length}.`);
@@ -141,7 +150,12 @@ export class RdbPersistence implements SnapshotPersistence {
     const core = this.core;
     const repl = this.replication;
     const mem = process.memoryUsage();
-    const source: RdbSource = { dbs, now: core.now(), usedMem: mem.heapUsed + mem.external };
+    const source: RdbSource = {
+      dbs,
+      now: core.now(),
+      usedMem: mem.heapUsed + mem.external,
+      functions: core.functionLibraries?.codes(),
+    };
     if (core.isReplica()) {
       // A replica that has synced (or was restored with a history) can offer it to its master after a restart.
       if (repl.backlog || this.restoredReplicaHistory) {

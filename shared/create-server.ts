@@ -5,6 +5,7 @@ import { aclPermissions } from './commands/acl.js';
 import { allCommands } from './commands/index.js';
 import type { CommandSpec } from './engine/command-spec.js';
 import { Config } from './engine/config.js';
+import type { FunctionLibraryStore } from './engine/function-library-store.js';
 import { ServerCore, type ServerHost } from './engine/server-core.js';
 import { parseMasterTarget, type MasterConnector, type MasterTarget } from './replication/replica-link.js';
 import { replicationCommands } from './replication/replication-commands.js';
@@ -42,6 +43,8 @@ export interface CreateServerOptions {
   restore?: (core: ServerCore, asReplica: boolean) => RestoredDataset | null;
   /** The cluster bus and nodes.conf (Node); required when the config says `cluster-enabled yes`. */
   clusterHost?: ClusterHost;
+  /** Creates the store of function libraries (the Node server's Lua engine), before the dataset is restored. */
+  functionLibraries?: (core: ServerCore) => FunctionLibraryStore;
 }
 
 /**
@@ -55,6 +58,7 @@ export function createServerCore(opts: CreateServerOptions): { core: ServerCore;
     commands: [...allCommands, ...replicationCommands, ...clusterCommands, migrateCommand, ...(opts.commands ?? [])],
   });
   core.permissions = aclPermissions(core);
+  core.functionLibraries = opts.functionLibraries?.(core) ?? null;
   const replication = new Replication(core, opts.connector);
   let cluster: Cluster | null = null;
   if (core.config.bool('cluster-enabled')) {

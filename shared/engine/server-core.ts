@@ -1,4 +1,5 @@
 import { Database } from '../store/database.js';
+import type { FunctionLibraryStore } from './function-library-store.js';
 import { ErrorReply, PushReply } from '../resp/reply.js';
 import { ProtocolError } from '../resp/request-parser.js';
 import { globMatch } from '../glob.js';
@@ -173,6 +174,8 @@ export class ServerCore {
   afterMasterCommand?: (client: Client) => void;
   /** Called when a client disconnects (replication drops replica state). */
   readonly disconnectHooks: Array<(client: Client) => void> = [];
+  /** The function libraries, for RDB files and full syncs (null where there is no Lua: edge, browser). */
+  functionLibraries: FunctionLibraryStore | null = null;
 
   /** Parser limits, kept current by a config listener so CONFIG SET applies to connected clients at once. */
   private readonly requestLimits = { protoMaxBulkLen: 0, queryBufferLimit: 0 };

@@ -16,6 +16,7 @@ import {
   RDB_OPCODE_AUX,
   RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_FUNCTION2,
   RDB_OPCODE_RESIZEDB,
   RDB_OPCODE_SELECTDB,
   RDB_TYPE_HASH,
@@ -56,6 +57,11 @@ export interface RdbSource {
   replStreamDb?: number;
   /** The used-mem aux field; 0 when not given. */
   usedMem?: number;
+  /**
+   * The function libraries' code (FUNCTION LOAD), written as RDB_OPCODE_FUNCTION2 records before the databases
+   * as Redis 7.0 does. Plain strings: the writer knows nothing of the engine that runs them.
+   */
+  functions?: readonly string[];
 }
 
 /** How to write. */
@@ -274,6 +280,11 @@ export function* writeRdb(source: RdbSource, opts: RdbWriteOptions = {}): Genera
     writeAux(sink, 'repl-offset', String(source.replOffset ?? 0));
   }
   writeAux(sink, 'aof-base', '0');
+  for (const code of source.functions ?? []) {
+    sink.byte(RDB_OPCODE_FUNCTION2);
+    writeString(sink, code, compress);
+    if (sink.hasChunks) yield* sink.takeChunks();
+  }
 
   for (const db of source.dbs) {
     if (db.dict.size === 0) continue;

@@ -344,6 +344,7 @@ export class ReplicaLink {
     const rest = loader.push(bytes.subarray(pos));
     this.syncReadBytes = loader.bytesRead;
     if (rest === null) return null;
+    this.installFunctions(loader.functions);
     this.finishFullSync(loader.databases());
     return rest;
   }
@@ -351,6 +352,25 @@ export class ReplicaLink {
   private pendingHeader: Uint8Array = new Uint8Array(0);
   /** The history announced by +FULLRESYNC, adopted once its snapshot is loaded. */
   private pendingHistory: { replid: string; offset: number } | null = null;
+
+  /**
+   * Replaces our function libraries with the snapshot's (a full sync empties them, as Redis's emptyData does).
+   * A library that does not load fails the sync, as it fails Redis's RDB load; a core without a Lua engine
+   * (browser, edge) has no libraries and ignores them.
+   */
+  private installFunctions(codes: readonly string[]): void {
+    const store = this.core.functionLibraries;
+    if (!store) return;
+    const load = store.beginLoad();
+    for (const code of codes) {
+      const err = load.add(code);
+      if (err !== null) {
+        this.core.host.log('warning', `Failed loading library, ${err}`);
+        throw new Error('Failed trying to load the MASTER synchronization DB from socket');
+      }
+    }
+    load.commit();
+  }
 
   private finishFullSync(loaded: Database[]): void {
     // Swap the complete dataset in at once: clients never see a half-loaded keyspace.

@@ -389,7 +389,8 @@ export class Replication {
     // Point-in-time copy: the snapshot is serialized later, chunk by chunk, while writes go on; strings are
     // immutable and shared, aggregates are copied, so the copy costs pointers, not bytes, for most keys.
     const dbs = snapshotDatabases(this.core.dbs);
-    const source = { dbs, replId: this.replid, replOffset: offset, now: this.core.now() };
+    const functions = this.core.functionLibraries?.codes();
+    const source = { dbs, replId: this.replid, replOffset: offset, now: this.core.now(), functions };
     if (peer.capaEof) {
       const mark = randomMark(this.core);
       peer.eofMark = mark;

@@ -21,6 +21,8 @@ export type SnapshotFraming = { length: number } | { eofMark: string };
  */
 export class SnapshotLoader {
   private readonly dbs: Database[];
+  /** The function libraries' code the snapshot carries (installed with the keys, by whoever swaps them in). */
+  readonly functions: string[] = [];
   private readonly reader: RdbReader;
   /** Bytes of the EOF mark matched so far, after the RDB ended. */
   private markSeen = 0;
@@ -35,6 +37,7 @@ export class SnapshotLoader {
     this.dbs = Array.from({ length: databases }, (_, i) => new Database(i));
     this.remaining = 'length' in framing ? framing.length : Infinity;
     this.reader = new RdbReader({
+      onFunction: (code) => this.functions.push(code),
       onKey: (db, key, value, expireMs) => {
         const target = this.dbs[db];
         if (!target) throw new Error(`snapshot selects db ${db}, but this server has ${databases} databases`);

@@ -50,9 +50,10 @@ export interface LuaVmHost {
 export const REDIS_VERSION = '7.0.15';
 const REDIS_VERSION_NUM = 0x07000f;
 
-const REAL_GLOBALS = '__redis_real_globals';
+/** Registry field: the real global table (scripts see it through a read-only proxy, LUA_RIDX_GLOBALS). */
+export const REAL_GLOBALS = '__redis_real_globals';
 /** Registry field: a weak-keyed table from each read-only proxy to the table it protects. */
-const PROXY_TARGETS = '__redis_proxy_targets';
+export const PROXY_TARGETS = '__redis_proxy_targets';
 const PROPAGATE_AOF = 1;
 const PROPAGATE_REPL = 2;
 
@@ -420,7 +421,7 @@ export class LuaVm {
   }
 
   /** luaLogCommand: redis.log(level, ...). */
-  private redisLog(L: LuaState): number {
+  redisLog(L: LuaState): number {
     const argc = lua.lua_gettop(L);
     if (argc < 2) return this.raiseTable(L, 'redis.log() requires two arguments or more.');
     if (!lua.lua_isnumber(L, 1)) return this.raiseTable(L, 'First argument must be a number (log level).');
@@ -521,7 +522,7 @@ export class LuaVm {
   }
 
   /** Pushes a read-only view of the table at idx: reads and pairs() see it, writes raise. */
-  private pushReadonlyProxy(idx: number, isGlobals = false): void {
+  pushReadonlyProxy(idx: number, isGlobals = false): void {
     const L = this.L;
     lua.lua_newtable(L);
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, PROXY_TARGETS);
@@ -600,6 +601,33 @@ export class LuaVm {
     pushStringArray(L, args);
     lua.lua_setfield(L, -2, 'ARGV');
     lua.lua_pop(L, 1);
+    return this.execute(0, sha, hooks, callerResp);
+  }
+
+  /**
+   * Runs a function library's callback (FCALL, luaEngineCall): `pushCallback` pushes it; the keys and the
+   * arguments are its two parameters, not globals. Errors name the function (`name`) where EVAL names the SHA1.
+   */
+  runCallback(
+    pushCallback: (L: LuaState) => void,
+    name: string,
+    keys: readonly string[],
+    args: readonly string[],
+    hooks: ScriptRunHooks,
+    callerResp: Resp,
+  ): { reply: Reply; counted: boolean } {
+    const L = this.L;
+    lua.lua_settop(L, 0);
+    lua.lua_pushjsfunction(L, errorHandler);
+    pushCallback(L);
+    pushStringArray(L, keys);
+    pushStringArray(L, args);
+    return this.execute(2, name, hooks, callerResp);
+  }
+
+  /** luaCallFunction: calls what is on the stack (error handler, function, nargs arguments) and converts its reply. */
+  private execute(nargs: number, sha: string, hooks: ScriptRunHooks, callerResp: Resp): { reply: Reply; counted: boolean } {
+    const L = this.L;
     this.current = hooks;
     const killHook = (l: LuaState) => {
       if (!hooks.shouldKill()) return;
@@ -610,7 +638,7 @@ export class LuaVm {
     lua.lua_sethook(L, killHook, lua.LUA_MASKCOUNT, 100000);
     let status: number;
     try {
-      status = lua.lua_pcall(L, 0, 1, 1);
+      status = lua.lua_pcall(L, nargs, 1, 1);
     } finally {
       lua.lua_sethook(L, null, 0, 0);
       this.current = null;

@@ -5,7 +5,7 @@ import { keyHashSlot } from '../cluster/key-slot.js';
 import { call, lookupCommand } from '../engine/dispatch.js';
 import { feedMonitors } from '../engine/monitor.js';
 import type { ServerCore } from '../engine/server-core.js';
-import { CommandError, MASTERDOWN, NOT_INTEGER, READONLY } from '../errors.js';
+import { CommandError, MASTERDOWN, NOT_INTEGER, OOM, READONLY } from '../errors.js';
 import { parseBigInteger } from '../commands/parse.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import { ScriptFlag, scriptingState, type ScriptingState } from './script-cache.js';
@@ -28,11 +28,11 @@ const PROPAGATE_REPL = 2;
 const nullTransport: Transport = { write: () => {}, close: () => {}, bufferedAmount: () => 0 };
 
 /** The Lua client for a caller: same id (CLIENT TRACKING), never connected, never replies to anyone. */
-function scriptClient(state: ScriptingState, caller: Client): Client {
-  let c = state.clients.get(caller);
+function scriptClient(clients: WeakMap<Client, Client>, caller: Client): Client {
+  let c = clients.get(caller);
   if (!c) {
     c = new Client(caller.id, nullTransport, { addr: 'lua', laddr: 'lua', loopback: true, kind: 'internal' }, caller.createdAt, false);
-    state.clients.set(caller, c);
+    clients.set(caller, c);
   }
   return c;
 }
@@ -41,6 +41,16 @@ function scriptClient(state: ScriptingState, caller: Client): Client {
 function runningStale(ctx: CommandContext): boolean {
   const core = ctx.core;
   return core.isReplica() && !core.masterLinkUp && !core.config.bool('replica-serve-stale-data');
+}
+
+/**
+ * Redis's pre_command_oom_state as a script sees it: maxmemory is reached and evictions could not make room
+ * (dispatch just tried), for a caller whose writes may be refused (not our master's link, not the AOF).
+ */
+function outOfMemory(core: ServerCore, caller: Client): boolean {
+  if (caller.isMaster || !core.memory.active || !core.memory.overLimit()) return false;
+  if (core.isReplica() && core.config.bool('replica-ignore-maxmemory')) return false;
+  return !core.pauseInForce();
 }
 
 const ARITY_IN_SCRIPT = 'ERR Wrong number of args calling Redis command from script';
@@ -128,6 +138,45 @@ function evalGeneric(ctx: CommandContext, argv: string[], isSha: boolean, ro: bo
     sha = created.sha;
   }
   const flags = (state.scripts.get(sha) as { flags: number }).flags;
+  const n = Number(numkeys);
+  const keys = argv.slice(3, 3 + n);
+  const args = argv.slice(3 + n);
+  return runScript(ctx, {
+    name: sha,
+    flags,
+    ro,
+    keys,
+    clients: state.clients,
+    execute: (hooks) => state.vm.run(sha, keys, args, hooks, caller.protocol),
+  });
+}
+
+/** One execution of a script body or of a library function (Redis's scriptRunCtx before scriptPrepareForRun). */
+export interface ScriptRun {
+  /** The script's SHA1 (EVAL) or the function's name (FCALL), for logs. */
+  name: string;
+  /** ScriptFlag bits. */
+  flags: number;
+  /** Called as a *_RO command. */
+  ro: boolean;
+  /** The declared keys (their slot binds the script's in cluster mode). */
+  keys: readonly string[];
+  /** The script clients of the engine, one per caller. */
+  clients: WeakMap<Client, Client>;
+  /** Runs the code with the hooks through which it reaches the server. */
+  execute(hooks: ScriptRunHooks): { reply: Reply; counted: boolean };
+}
+
+/**
+ * scriptPrepareForRun and the run itself, shared by EVAL and FCALL: refuses what the flags forbid (with the
+ * texts processCommand gives first when the flags make the script a write), then runs the code with its
+ * commands going through call() on a script client.
+ */
+export function runScript(ctx: CommandContext, run: ScriptRun): Reply {
+  const core = ctx.core;
+  const caller = ctx.client;
+  const { flags, ro, keys } = run;
+  const sha = run.name;
   const compat = (flags & ScriptFlag.EVAL_COMPAT_MODE) !== 0;
   // scriptPrepareForRun, with the texts processCommand gives first when the flags make the script a write.
   if (!compat) {
@@ -139,15 +188,21 @@ function evalGeneric(ctx: CommandContext, argv: string[], isSha: boolean, ro: bo
       if (core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) return new ErrorReply(READONLY);
       if (ro) return new ErrorReply('ERR Can not execute a script with write flag using *_ro command.');
     }
+    // The flags make the script deny-oom unless allow-oom or no-writes: processCommand refuses it with its
+    // OOM error; inside a transaction (which processCommand let through) scriptPrepareForRun does.
+    if (!(flags & (ScriptFlag.ALLOW_OOM | ScriptFlag.NO_WRITES)) && outOfMemory(core, caller)) {
+      return new ErrorReply(
+        caller.inExec ? "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'" : OOM,
+      );
+    }
   } else if (runningStale(ctx)) {
     return new ErrorReply(MASTERDOWN);
   }
   const readOnly = ro || (!compat && (flags & ScriptFlag.NO_WRITES) !== 0);
-  const n = Number(numkeys);
-  const keys = argv.slice(3, 3 + n);
-  const args = argv.slice(3 + n);
-
-  const client = scriptClient(state, caller);
+  // scriptVerifyOOM: deny-oom commands are refused until the script's first write when memory was full as it
+  // started, unless it declared allow-oom.
+  const oomAtStart = !(!compat && flags & ScriptFlag.ALLOW_OOM) && outOfMemory(core, caller);
+  const client = scriptClient(run.clients, caller);
   client.db = caller.db;
   client.protocol = 2;
   client.user = caller.user;
@@ -181,6 +236,7 @@ function evalGeneric(ctx: CommandContext, argv: string[], isSha: boolean, ro: bo
       if (isWrite && !wrote && core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) {
         return refuse(core, READONLY, fullName);
       }
+      if (oomAtStart && !wrote && spec.flags.includes('denyoom')) return refuse(core, OOM, fullName);
       if (spec.name === 'xread' || spec.name === 'xreadgroup') {
         // Refused by the command itself in Redis: a failed call, not a rejected one.
         const refusal = streamBlockRefusal(cmd);
@@ -221,7 +277,7 @@ function evalGeneric(ctx: CommandContext, argv: string[], isSha: boolean, ro: bo
     },
   };
   try {
-    const { reply, counted } = state.vm.run(sha, keys, args, hooks, caller.protocol);
+    const { reply, counted } = run.execute(hooks);
     // Dispatch counts the error EVAL replies; one the script passed on from a command was counted already.
     if (counted) uncountError(core, (reply as ErrorReply).message);
     return reply;

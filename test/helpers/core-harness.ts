@@ -6,6 +6,8 @@ import { Config } from '../../shared/engine/config.js';
 import type { ServerCore } from '../../shared/engine/server-core.js';
 import { createServerCore } from '../../shared/create-server.js';
 import { scriptingCommands } from '../../shared/scripting/script-commands.js';
+import { functionCommands } from '../../shared/scripting/function-commands.js';
+import { functionLibraryStore } from '../../shared/scripting/function-libraries.js';
 import type { MasterConnector } from '../../shared/replication/replica-link.js';
 import { encodeCommand } from '../../shared/resp/encoder.js';
 import { ErrorReply, SimpleString, type Reply } from '../../shared/resp/reply.js';
@@ -96,7 +98,8 @@ export function createHarness(
     host: { now: () => clock.now, log: (level, msg) => logs.push(`${level}: ${msg}`) },
     config: new Config(opts.config ?? {}),
     // Lua scripting is part of the Node server's table (not allCommands: see shared/commands/index.ts).
-    commands: [...scriptingCommands, ...(opts.commands ?? [])],
+    commands: [...scriptingCommands, ...functionCommands, ...(opts.commands ?? [])],
+    functionLibraries: functionLibraryStore,
     connector: opts.connector,
     clusterHost: opts.clusterHost,
   });
