@@ -278,7 +278,7 @@ function memoryFields(core: ServerCore, runtime: Fields | undefined): Fields {
     ['used_memory_vm_eval', 0],
     ['used_memory_lua_human', '0B'],
     ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
+    ['number_of_cached_scripts', core.cachedScripts?.size ?? 0],
     ['number_of_functions', core.functionLibraries?.counts().functions ?? 0],
     ['number_of_libraries', core.functionLibraries?.counts().libraries ?? 0],
     ['used_memory_vm_functions', 0],

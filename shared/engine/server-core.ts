@@ -176,6 +176,8 @@ export class ServerCore {
   readonly disconnectHooks: Array<(client: Client) => void> = [];
   /** The function libraries, for RDB files and full syncs (null where there is no Lua: edge, browser). */
   functionLibraries: FunctionLibraryStore | null = null;
+  /** EVAL's script cache once scripting is in use (INFO's number_of_cached_scripts). */
+  cachedScripts: { readonly size: number } | null = null;
 
   /** Parser limits, kept current by a config listener so CONFIG SET applies to connected clients at once. */
   private readonly requestLimits = { protoMaxBulkLen: 0, queryBufferLimit: 0 };

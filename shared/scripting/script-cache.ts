@@ -128,6 +128,7 @@ export class ScriptingState {
 
   constructor(readonly core: ServerCore) {
     this.vm = this.newVm();
+    core.cachedScripts = this.scripts;
   }
 
   private newVm(): LuaVm {

@@ -293,3 +293,18 @@ describe('cluster mode', () => {
     expect(h.c.call('EVAL', "#!lua flags=no-cluster\nreturn 1", '0')).toEqual(errorReply("ERR Can not run script on cluster, 'no-cluster' flag is set."));
   });
 });
+
+describe('INFO memory and the script cache', () => {
+  it('number_of_cached_scripts counts SCRIPT LOAD and EVAL bodies once each, and SCRIPT FLUSH empties it', () => {
+    const h = createHarness();
+    const c = h.client();
+    const cached = () => /number_of_cached_scripts:(\d+)/.exec(String(c.call('INFO', 'memory')))![1];
+    expect(cached()).toBe('0');
+    c.call('SCRIPT', 'LOAD', 'return 1');
+    c.call('EVAL', 'return 2', '0');
+    c.call('EVAL', 'return 2', '0');
+    expect(cached()).toBe('2');
+    expect(c.call('SCRIPT', 'FLUSH')).toEqual(OK_REPLY);
+    expect(cached()).toBe('0');
+  });
+});
