@@ -156,6 +156,21 @@ describe('maxmemory', () => {
     expect(h.core.dbs[0].dict.size).toBeLessThanOrEqual(5);
   });
 
+  it('switching between LRU and LFU at runtime restarts access tracking and keeps the sizes exact', () => {
+    const h = limited('allkeys-lru', 1000);
+    const c = h.client();
+    for (let i = 0; i < 10; i++) c.call('SET', `key:${i}`, VALUE);
+    h.clock.advance(30_000);
+    expect(c.call('OBJECT', 'IDLETIME', 'key:3')).toBe(30);
+    const before = h.core.memory.used();
+    expect(c.call('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu')).toEqual(OK);
+    expect(c.call('OBJECT', 'FREQ', 'key:3')).toBe(5);
+    expect(h.core.memory.used()).toBe(before);
+    expect(c.call('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru')).toEqual(OK);
+    expect(c.call('OBJECT', 'IDLETIME', 'key:3')).toBe(0);
+    expect(h.core.memory.used()).toBe(before);
+  });
+
   it('keeps the dataset estimate exact across overwrites, in-place growth, deletes and FLUSHALL', () => {
     const h = limited('allkeys-lru', 1000);
     const c = h.client();

@@ -43,8 +43,12 @@ export interface EvictionHost {
 const LRU_CLOCK_MAX = (1 << 24) - 1;
 /** A dict's bucket array for `size` entries: the next power of two, 8 bytes per bucket. */
 function bucketBytes(size: number): number {
-  return size === 0 ? 0 : 8 * 2 ** Math.ceil(Math.log2(size));
+  if (size <= 1) return size * 8;
+  return size <= 0x8000000 ? 8 << (32 - Math.clz32(size - 1)) : 8 * 2 ** Math.ceil(Math.log2(size));
 }
+
+/** Packing of a key's entry: `size * WORD + access word` (access words are 24 bits: LRU clock or LFU word). */
+const WORD = 2 ** 24;
 
 /** The size of the pool of eviction candidates (EVPOOL_SIZE). */
 const POOL_SIZE = 16;
@@ -77,13 +81,15 @@ export class MemoryLimit {
   lfuDecayTime = 1;
   /** Estimated bytes of the whole dataset (valid unless `stale`). */
   private total = 0;
-  /** Each database's keys' estimated bytes. */
-  private sizes: Map<string, number>[] = [];
-  /** Each database's keys' LRU clocks or LFU words (ldt << 8 | counter). */
-  private access: Map<string, number>[] = [];
-  /** The LRU policies' walk along each database's access map, and the front key it stopped at. */
+  /**
+   * Each database's keys, packed as `size * WORD + access`: the key's estimated bytes and its LRU clock or LFU
+   * word (ldt << 8 | counter), both in one Map entry so a write costs one lookup. With an LRU policy a key is
+   * re-inserted when used, so the map is in least-recently-used order.
+   */
+  private entries: Map<string, number>[] = [];
+  /** The LRU policies' walk along each database's entries, and the front key it stopped at. */
   private accessCursors: Array<Iterator<[string, number]> | undefined> = [];
-  private fronts: Array<{ key: string; lru: number } | undefined> = [];
+  private fronts: Array<{ key: string; packed: number } | undefined> = [];
   /** Sampling cursors, one per database and keyspace (dict, expires). */
   private cursors = new Map<Map<string, unknown>, Iterator<string>>();
   private pool: Candidate[] = [];
@@ -114,8 +120,7 @@ export class MemoryLimit {
     const wasActive = this.active;
     Object.assign(this, opts);
     if (!this.active) {
-      this.sizes = [];
-      this.access = [];
+      this.entries = [];
       this.accessCursors = [];
       this.fronts = [];
       this.pool = [];
@@ -124,12 +129,13 @@ export class MemoryLimit {
       return;
     }
     if (!wasActive || wasLfu !== this.lfu) {
-      this.access = [];
+      // Access words of the other family mean nothing here: start over (sizes are recomputed too).
+      this.entries = [];
       this.pool = [];
       this.accessCursors = [];
       this.fronts = [];
+      this.stale = true;
     }
-    if (!wasActive) this.stale = true;
   }
 
   /** The dataset changed wholesale (FLUSHALL, SWAPDB, a snapshot loaded): recompute sizes before next use. */
@@ -174,21 +180,31 @@ export class MemoryLimit {
 
   private recompute(): void {
     this.total = 0;
-    this.sizes = [];
     this.pool = [];
     this.cursors.clear();
-    const now = this.clock();
+    this.accessCursors = [];
+    this.fronts = [];
+    const fresh = this.lfu ? this.newLfuWord() : this.clock();
     for (const db of this.host.dbs) {
-      const sizes = new Map<string, number>();
-      const access = this.accessOf(db.id);
-      for (const [key, v] of db.dict) {
-        const n = keySize(key, v);
-        sizes.set(key, n);
-        this.total += n;
-        if (!access.has(key)) access.set(key, this.lfu ? this.newLfuWord() : now);
+      const old = this.entries[db.id];
+      const entries = new Map<string, number>();
+      // Keys known before keep their access word and their place in LRU order; new ones follow, fresh.
+      if (old) {
+        for (const [key, packed] of old) {
+          const v = db.dict.get(key);
+          if (v === undefined) continue;
+          const n = keySize(key, v);
+          entries.set(key, n * WORD + (packed % WORD));
+          this.total += n;
+        }
       }
-      for (const key of access.keys()) if (!db.dict.has(key)) access.delete(key);
-      this.sizes[db.id] = sizes;
+      for (const [key, v] of db.dict) {
+        if (entries.has(key)) continue;
+        const n = keySize(key, v);
+        entries.set(key, n * WORD + fresh);
+        this.total += n;
+      }
+      this.entries[db.id] = entries;
       this.generations[db.id] = db.generation;
     }
     this.stale = false;
@@ -197,49 +213,66 @@ export class MemoryLimit {
   /** A key was written or deleted (the core's signalModifiedKey): update its size and access. */
   keyChanged(db: Database, key: string): void {
     if (this.stale) return; // the next used() recomputes everything
-    const sizes = (this.sizes[db.id] ??= new Map());
-    const old = sizes.get(key) ?? 0;
+    const entries = (this.entries[db.id] ??= new Map());
+    const old = entries.get(key);
     const v = db.dict.get(key);
     if (v === undefined) {
-      if (old !== 0) {
-        sizes.delete(key);
-        this.total -= old;
+      if (old !== undefined) {
+        entries.delete(key);
+        this.total -= Math.floor(old / WORD);
       }
-      this.access[db.id]?.delete(key);
       return;
     }
     const n = keySize(key, v);
-    sizes.set(key, n);
-    this.total += n - old;
-    // A new key starts fresh; an overwritten one keeps its LFU counter (dbOverwrite) and is just used (LRU).
-    if (old === 0) this.accessOf(db.id).set(key, this.lfu ? this.newLfuWord() : this.clock());
-    else if (!this.lfu) this.touch(db, key);
+    if (old === undefined) {
+      // A new key starts fresh.
+      entries.set(key, n * WORD + (this.lfu ? this.newLfuWord() : this.clock()));
+      this.total += n;
+      return;
+    }
+    this.total += n - Math.floor(old / WORD);
+    // An overwritten key keeps its LFU counter (dbOverwrite) and, under LRU, has just been used.
+    if (this.lfu) {
+      entries.set(key, n * WORD + (old % WORD));
+    } else {
+      entries.delete(key);
+      entries.set(key, n * WORD + this.clock());
+    }
   }
 
   /** A key was looked up by a command (Redis's lookupKey updating robj->lru). */
   touch(db: Database, key: string): void {
-    const access = this.accessOf(db.id);
+    const entries = this.entries[db.id];
+    const old = entries?.get(key);
+    // A key not counted yet (the sizes are about to be recomputed) has no access word to update.
+    if (old === undefined) return;
+    const sized = old - (old % WORD);
     if (this.lfu) {
-      const word = access.get(key) ?? this.newLfuWord();
-      const counter = this.lfuLogIncr(this.lfuDecrAndReturn(word));
-      access.set(key, (this.lfuTimeInMinutes() << 8) | counter);
+      const counter = this.lfuLogIncr(this.lfuDecrAndReturn(old % WORD));
+      entries!.set(key, sized + ((this.lfuTimeInMinutes() << 8) | counter));
     } else {
       // Re-inserting keeps the Map in least-recently-used order, so the LRU policies find their victim first.
-      access.delete(key);
-      access.set(key, this.clock());
+      entries!.delete(key);
+      entries!.set(key, sized + this.clock());
     }
+  }
+
+  /** A key's access word (LRU clock or LFU word), if it is counted. */
+  private accessWord(db: number, key: string): number | undefined {
+    const packed = this.entries[db]?.get(key);
+    return packed === undefined ? undefined : packed % WORD;
   }
 
   /** OBJECT IDLETIME: seconds since the key was last accessed (LRU policies). */
   idleSeconds(db: Database, key: string): number {
-    const lru = this.access[db.id]?.get(key);
+    const lru = this.accessWord(db.id, key);
     if (lru === undefined) return 0;
     return Math.floor(this.idleMs(lru) / 1000);
   }
 
   /** OBJECT FREQ: the key's decayed logarithmic access counter (LFU policies). */
   frequency(db: Database, key: string): number {
-    const word = this.access[db.id]?.get(key);
+    const word = this.accessWord(db.id, key);
     return word === undefined ? LFU_INIT_VAL : this.lfuDecrAndReturn(word);
   }
 
@@ -292,11 +325,11 @@ export class MemoryLimit {
    * whose clock no longer matches is dropped and the walk goes on.
    */
   private lruFront(db: Database, volatile: boolean): Candidate | null {
-    const access = this.access[db.id];
+    const access = this.entries[db.id];
     if (!access || access.size === 0) return null;
     const held = this.fronts[db.id];
-    if (held && access.get(held.key) === held.lru && db.dict.has(held.key)) {
-      return { db: db.id, key: held.key, idle: this.idleMs(held.lru) };
+    if (held && access.get(held.key) === held.packed && db.dict.has(held.key)) {
+      return { db: db.id, key: held.key, idle: this.idleMs(held.packed % WORD) };
     }
     this.fronts[db.id] = undefined;
     let it = this.accessCursors[db.id];
@@ -313,15 +346,17 @@ export class MemoryLimit {
         wrapped = true;
         continue;
       }
-      const [key, lru] = r.value;
+      const [key, packed] = r.value;
       if (!db.dict.has(key)) {
+        // Gone without a change signal: forget it, and its bytes.
         access.delete(key);
+        this.total -= Math.floor(packed / WORD);
         continue;
       }
       walked++;
       if (volatile && !db.expires.has(key)) continue;
-      this.fronts[db.id] = { key, lru };
-      return { db: db.id, key, idle: this.idleMs(lru) };
+      this.fronts[db.id] = { key, packed };
+      return { db: db.id, key, idle: this.idleMs(packed % WORD) };
     }
     return null;
   }
@@ -361,7 +396,7 @@ export class MemoryLimit {
 
   private idleScore(db: Database, key: string): number {
     if (this.policy === 'volatile-ttl') return Number.MAX_SAFE_INTEGER - (db.expires.get(key) ?? 0);
-    const word = this.access[db.id]?.get(key);
+    const word = this.accessWord(db.id, key);
     if (this.lfu) return 255 - (word === undefined ? LFU_INIT_VAL : this.lfuDecrAndReturn(word));
     return word === undefined ? 0 : this.idleMs(word);
   }
@@ -403,9 +438,6 @@ export class MemoryLimit {
     return out;
   }
 
-  private accessOf(db: number): Map<string, number> {
-    return (this.access[db] ??= new Map());
-  }
 
   /** LRU_CLOCK(): seconds, 24 bits. */
   private clock(): number {

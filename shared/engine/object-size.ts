@@ -28,7 +28,7 @@ export function mallocSize(n: number): number {
   if (n <= 16) return 16;
   if (n <= 128) return (n + 15) & ~15;
   // Above 128: four classes per power of two (160, 192, 224, 256, 320, ...).
-  const pow = 2 ** Math.floor(Math.log2(n - 1));
+  const pow = n <= 0x40000000 ? 2 ** (31 - Math.clz32(n - 1)) : 2 ** Math.floor(Math.log2(n - 1));
   const step = pow / 4;
   return Math.ceil(n / step) * step;
 }
