@@ -348,7 +348,8 @@ export function call(
   // Writes arriving from our master are forwarded as the exact bytes received (see replication), and writes made
   // on a writable replica never leave it: only a master's own executions propagate.
   if (ctx.dirty > 0) {
-    const out = !client.isMaster && !core.isReplica() ? core.propagator : client.isMaster ? core.appliedFromMaster : null;
+    // A replica's own record of what it applied (its AOF) is kept only while someone listens.
+    const out = !client.isMaster && !core.isReplica() ? core.propagator : client.isMaster && core.appliedFromMaster.listening ? core.appliedFromMaster : null;
     if (out !== null) {
       if (ctx.propagateAs === undefined) out.add(client.db, argv);
       else if (ctx.propagateAs !== null) for (const op of ctx.propagateAs) out.add(client.db, op);

@@ -33,6 +33,11 @@ export class Propagator {
     if (i >= 0) this.listeners.splice(i, 1);
   }
 
+  /** Whether anything subscribes to the stream. */
+  get listening(): boolean {
+    return this.listeners.length > 0;
+  }
+
   /** Queues an op of the current execution. */
   add(db: number, argv: string[]): void {
     this.pending.push({ db, argv });
