@@ -411,3 +411,30 @@ describe('DEBUG RELOAD', () => {
     expect(run.replies[10]).toEqual(run.replies[12]);
   });
 });
+
+describe('enable-debug-command', () => {
+  it("refuses DEBUG by default with Redis's text, allows it from loopback with local, and cannot be CONFIG SET", async () => {
+    for (const setting of [[], ['--enable-debug-command', 'local']]) {
+      const [o, s] = await Promise.all([
+        startServer(setting.length ? setting : ['--enable-debug-command', 'no']),
+        startStockRedis(setting),
+      ]);
+      try {
+        const [a, b] = await Promise.all([RespConnection.tcp(o.port), RespConnection.tcp(s.port)]);
+        const script: Array<Array<string>> = [
+          ['DEBUG', 'SLEEP', '0'],
+          ['CONFIG', 'GET', 'enable-debug-command'],
+          ['CONFIG', 'SET', 'enable-debug-command', 'yes'],
+        ];
+        for (const cmd of script) {
+          const [x, y] = await Promise.all([a.call(...cmd), b.call(...cmd)]);
+          expect(x).toEqual(y);
+        }
+        a.close();
+        b.close();
+      } finally {
+        await Promise.all([o.stop(), s.stop()]);
+      }
+    }
+  });
+});

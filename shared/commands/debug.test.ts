@@ -35,7 +35,7 @@ function persistentCore(opts: { failSave?: boolean } = {}) {
   };
   const { core } = createServerCore({
     host: { now: () => 1_700_000_000_000, log: () => {}, persistence },
-    config: new Config(),
+    config: new Config({ 'enable-debug-command': 'yes' }),
   });
   return { core, saves, client: () => new TestClient(core) };
 }
@@ -72,7 +72,7 @@ describe('DEBUG SLEEP and SET-ACTIVE-EXPIRE', () => {
     const slept: number[] = [];
     const { core } = createServerCore({
       host: { now: () => 0, log: () => {}, sleep: (ms) => slept.push(ms) },
-      config: new Config(),
+      config: new Config({ 'enable-debug-command': 'yes' }),
     });
     const c = new TestClient(core);
     expect(c.call('DEBUG', 'SLEEP', '0.25')).toEqual(OK_REPLY);

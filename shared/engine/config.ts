@@ -82,6 +82,8 @@ const PARAMS: ParamSpec[] = [
   { name: 'lfu-decay-time', kind: 'int', default: '1', mutable: true, min: 0 },
   { name: 'replica-ignore-maxmemory', aliases: ['slave-ignore-maxmemory'], kind: 'bool', default: 'yes', mutable: true },
   { name: 'lazyfree-lazy-eviction', kind: 'bool', default: 'no', mutable: true },
+  // DEBUG is refused unless allowed, as Redis 7 (local: from loopback connections only). Set at startup only.
+  { name: 'enable-debug-command', kind: 'enum', default: 'no', values: ['no', 'yes', 'local'] },
   // ACL users: the file ACL LOAD/SAVE use (empty: users live in memory only) and the ACL LOG's length.
   { name: 'aclfile', kind: 'string', default: '' },
   { name: 'acllog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },

@@ -96,7 +96,8 @@ export function createHarness(
   // `commands` adds to (or replaces entries of) the full table.
   const { core, replication, cluster } = createServerCore({
     host: { now: () => clock.now, log: (level, msg) => logs.push(`${level}: ${msg}`) },
-    config: new Config(opts.config ?? {}),
+    // DEBUG allowed, as test servers run it (Redis's default refuses it: see shared/commands/debug.ts).
+    config: new Config({ 'enable-debug-command': 'yes', ...opts.config }),
     // Lua scripting is part of the Node server's table (not allCommands: see shared/commands/index.ts).
     commands: [...scriptingCommands, ...functionCommands, ...(opts.commands ?? [])],
     functionLibraries: functionLibraryStore,

@@ -73,6 +73,8 @@ export async function startServer(args: string[] = [], opts: StartServerOptions 
     // Its own empty dir unless the test chose one: a stray dump.rdb or nodes.conf in the working directory must
     // never be loaded by a server under test.
     ...ownDir(args, opts.configFile),
+    // Tests use DEBUG (SLEEP, RELOAD, DIGEST) as Redis's own test suite does; Redis's default refuses it.
+    ...(args.includes('--enable-debug-command') ? [] : ['--enable-debug-command', 'yes']),
     ...args,
   ];
   const proc = spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
