@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../shared/resp/reply.js';
+import { LatencyHistogram } from '../shared/engine/latency-histogram.js';
+import { ErrorReply, MapReply, VerbatimReply, type Reply } from '../shared/resp/reply.js';
 import { startStockRedis, type StockRedis } from './helpers/redis-server.js';
 import { RespConnection } from './helpers/resp-connection.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
@@ -65,5 +66,82 @@ describe('LATENCY on the Node server, beside redis-server 7.0.15', () => {
       expect(r.reset).toBe(1);
       expect(r.after).toEqual([]);
     }
+  });
+
+  it('LATENCY GRAPH answers the same errors, and draws a DEBUG SLEEP spike the same way (numbers aside)', async () => {
+    const replies = await Promise.all(
+      [server.port, stock.port].map(async (port) => {
+        const c = await RespConnection.tcp(port);
+        try {
+          await c.call('LATENCY', 'RESET');
+          const errors = [
+            await c.call('LATENCY', 'GRAPH', 'command'),
+            await c.call('LATENCY', 'GRAPH'),
+            await c.call('LATENCY', 'GRAPH', 'command', 'x'),
+          ];
+          await c.call('DEBUG', 'SLEEP', '0.02');
+          const bulk = (await c.call('LATENCY', 'GRAPH', 'command')) as string;
+          await c.call('HELLO', '3');
+          const verbatim = await c.call('LATENCY', 'GRAPH', 'command');
+          await c.call('LATENCY', 'RESET');
+          return { errors, graph: bulk.replace(/\d+/g, '#'), verbatim: verbatim instanceof VerbatimReply };
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    expect(replies[0].errors).toEqual([
+      new ErrorReply("ERR No samples available for event 'command'"),
+      new ErrorReply("ERR wrong number of arguments for 'latency|graph' command"),
+      new ErrorReply("ERR wrong number of arguments for 'latency|graph' command"),
+    ]);
+    expect(replies[0].graph).toBe(
+      `command - high # ms, low # ms (all time high # ms)\n${'-'.repeat(80)}\n \n \n \n_\n \n#\ns\n`,
+    );
+    expect(replies[0].verbatim).toBe(true);
+    expect(replies[0]).toEqual(replies[1]);
+  });
+
+  it('LATENCY HISTOGRAM is a map of command -> {calls, histogram_usec} with hdr bucket keys and cumulative counts', async () => {
+    // Every bucket key LATENCY HISTOGRAM can print: the log iterator's steps over 1 ns .. 1 s.
+    const possible = new LatencyHistogram();
+    for (let ns = 1; ns <= 1e9; ns *= 2) possible.record(ns);
+    const keys = new Set(possible.cdf().map(([us]) => us));
+    const check = (entry: Reply, calls: number) => {
+      expect(entry).toBeInstanceOf(MapReply);
+      const [[callsKey, n], [usecKey, buckets]] = (entry as MapReply).entries;
+      expect([callsKey, n, usecKey]).toEqual(['calls', calls, 'histogram_usec']);
+      const rows = (buckets as MapReply).entries as Array<[number, number]>;
+      for (const [us] of rows) expect(keys.has(us)).toBe(true);
+      for (let i = 1; i < rows.length; i++) {
+        expect(rows[i][0]).toBeGreaterThan(rows[i - 1][0]);
+        expect(rows[i][1]).toBeGreaterThan(rows[i - 1][1]);
+      }
+      expect(rows[rows.length - 1][1]).toBe(calls);
+    };
+    const replies = await Promise.all(
+      [server.port, stock.port].map(async (port) => {
+        const c = await RespConnection.tcp(port);
+        try {
+          await c.call('HELLO', '3');
+          for (let i = 0; i < 5; i++) await c.call('ECHO', 'x');
+          await c.call('CONFIG', 'GET', 'maxmemory');
+          return {
+            none: await c.call('LATENCY', 'HISTOGRAM', 'nosuch', 'lpush', 'config|nosuch', 'echo|x'),
+            some: (await c.call('LATENCY', 'HISTOGRAM', 'ECHO', 'config')) as MapReply,
+          };
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    for (const r of replies) expect(r.none).toEqual(new MapReply([]));
+    const theirs = replies[1].some.entries;
+    expect(theirs.map(([name]) => name)).toEqual(['echo', 'config|get']);
+    check(theirs[0][1], 5);
+    check(theirs[1][1], 1);
+    // Our server fills histograms only once call() records each command's duration (see latency-monitor.ts).
+    const ours = replies[0].some.entries;
+    for (const [name, entry] of ours) check(entry, name === 'echo' ? 5 : 1);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness, OK_REPLY } from '../../test/helpers/core-harness.js';
 import { LATENCY_TS_LEN } from '../engine/latency-monitor.js';
-import { ErrorReply, SimpleString, VerbatimReply } from '../resp/reply.js';
+import { ErrorReply, MapReply, SimpleString, VerbatimReply } from '../resp/reply.js';
 
 /**
  * A harness whose microsecond clock stands still except for commands run through `timed`, which take exactly
@@ -125,16 +125,15 @@ describe('LATENCY (checked against redis-server 7.0.15)', () => {
     expect(c.call('LATENCY', 'LATEST')).toHaveLength(1);
   });
 
-  it('answers arity errors, unknown subcommands (GRAPH and HISTOGRAM too) and HELP as Redis', () => {
+  it('answers arity errors, unknown subcommands and HELP as Redis', () => {
     const { c } = monitored();
     expect(c.call('LATENCY', 'HISTORY')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency|history' command"));
     expect(c.call('LATENCY', 'HISTORY', 'a', 'b')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency|history' command"));
     expect(c.call('LATENCY', 'LATEST', 'x')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency|latest' command"));
     expect(c.call('LATENCY')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency' command"));
     expect(c.call('LATENCY', 'foo')).toEqual(new ErrorReply("ERR unknown subcommand 'foo'. Try LATENCY HELP."));
-    for (const sub of ['GRAPH', 'HISTOGRAM']) {
-      expect(c.call('LATENCY', sub)).toEqual(new ErrorReply(`ERR unknown subcommand '${sub}'. Try LATENCY HELP.`));
-    }
+    expect(c.call('LATENCY', 'GRAPH')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency|graph' command"));
+    expect(c.call('LATENCY', 'GRAPH', 'a', 'b')).toEqual(new ErrorReply("ERR wrong number of arguments for 'latency|graph' command"));
     const help = c.call('LATENCY', 'help') as SimpleString[];
     expect(help[0]).toEqual(new SimpleString('LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:'));
     expect(help).toHaveLength(17);
@@ -202,5 +201,83 @@ describe('LATENCY (checked against redis-server 7.0.15)', () => {
         '1. command-unblocking: 1 latency spikes (average 3ms, mean deviation 0ms, period 1.00 sec). Worst all time event 3ms.\n' +
         "\nWhile there are latency events logged, I'm not able to suggest any easy fix. Please use the Redis community to get some help, providing this report in your help request.\n",
     );
+  });
+
+  it('GRAPH draws the event\'s samples with their ages, as a verbatim text in RESP3', () => {
+    const { h, c, timed } = monitored({ 'latency-monitor-threshold': '1' });
+    timed(5, 'KEYS', '*');
+    h.clock.advance(1000);
+    timed(12, 'KEYS', '*');
+    h.clock.advance(1000);
+    timed(3, 'KEYS', '*');
+    h.clock.advance(1000);
+    // redis-server 7.0.15's graph of the samples 5, 12, 3 ms taken 3, 2 and 1 seconds ago.
+    const text =
+      'command - high 12 ms, low 3 ms (all time high 12 ms)\n' +
+      `${'-'.repeat(80)}\n` +
+      ' # \n | \n | \n#|_\n   \n321\nsss\n';
+    expect(c.call('LATENCY', 'GRAPH', 'command')).toBe(text);
+    c.call('HELLO', '3');
+    expect(c.call('LATENCY', 'GRAPH', 'command')).toEqual(new VerbatimReply('txt', text));
+  });
+
+  it('GRAPH of an event without samples (never seen, or reset) is an error naming the event', () => {
+    const { c, timed } = monitored();
+    expect(c.call('LATENCY', 'GRAPH', 'command')).toEqual(new ErrorReply("ERR No samples available for event 'command'"));
+    timed(20, 'KEYS', '*');
+    expect(c.call('LATENCY', 'GRAPH', 'Command')).toEqual(new ErrorReply("ERR No samples available for event 'Command'"));
+    c.call('LATENCY', 'RESET');
+    expect(c.call('LATENCY', 'GRAPH', 'command')).toEqual(new ErrorReply("ERR No samples available for event 'command'"));
+  });
+
+  it('HISTOGRAM maps each command with calls to its calls and cumulative µs buckets', () => {
+    // Tracking off: only the samples fed below are in the histograms.
+    const { h, c } = monitored({ 'latency-monitor-threshold': '10', 'latency-tracking': 'no' });
+    const lat = h.core.latency;
+    lat.recordCommand('get', 0.4);
+    lat.recordCommand('get', 3);
+    lat.recordCommand('get', 3.9);
+    // 17 µs falls in hdr's bucket that ends at 33 µs.
+    lat.recordCommand('config|get', 17);
+    const get = new MapReply([
+      ['calls', 3],
+      ['histogram_usec', new MapReply([[1, 1], [4, 3]])],
+    ]);
+    const configGet = new MapReply([
+      ['calls', 1],
+      ['histogram_usec', new MapReply([[33, 1]])],
+    ]);
+    expect(c.call('LATENCY', 'HISTOGRAM', 'GET')).toEqual(['get', ['calls', 3, 'histogram_usec', [1, 1, 4, 3]]]);
+    c.call('HELLO', '3');
+    expect(c.call('LATENCY', 'HISTOGRAM')).toEqual(new MapReply([['get', get], ['config|get', configGet]]));
+    // A container brings its subcommands with data; unknown names and deeper paths are skipped; repeats repeat.
+    expect(c.call('LATENCY', 'HISTOGRAM', 'nosuch', 'config', 'CONFIG|GET', 'config|get|x', 'config|nosuch', 'set')).toEqual(
+      new MapReply([['config|get', configGet], ['config|get', configGet]]),
+    );
+    expect(c.call('LATENCY', 'HISTOGRAM', 'get|x')).toEqual(new MapReply([]));
+    // LATENCY RESET drops the events only, as in Redis.
+    c.call('LATENCY', 'RESET');
+    expect(c.call('LATENCY', 'HISTOGRAM', 'get')).toEqual(new MapReply([['get', get]]));
+  });
+
+  it('latency-tracking records every command it runs: HISTOGRAM, INFO latencystats, and CONFIG RESETSTAT clears them', () => {
+    const { c, timed } = monitored({ 'latency-monitor-threshold': '0' });
+    timed(0.003, 'SET', 'k', 'v');
+    timed(0.003, 'SET', 'k', 'v');
+    timed(0.2, 'GET', 'k');
+    expect(c.call('LATENCY', 'HISTOGRAM', 'set', 'get')).toEqual([
+      'set',
+      ['calls', 2, 'histogram_usec', [4, 2]],
+      'get',
+      ['calls', 1, 'histogram_usec', [264, 1]],
+    ]);
+    const info = String(c.call('INFO', 'latencystats'));
+    expect(info).toContain('latency_percentiles_usec_set:p50=3.007,p99=3.007,p99.9=3.007\r\n');
+    expect(info).toContain('latency_percentiles_usec_get:p50=200.703,p99=200.703,p99.9=200.703\r\n');
+    c.call('CONFIG', 'RESETSTAT');
+    expect(c.call('LATENCY', 'HISTOGRAM', 'set')).toEqual([]);
+    c.call('CONFIG', 'SET', 'latency-tracking', 'no');
+    timed(0.003, 'SET', 'k', 'v');
+    expect(c.call('LATENCY', 'HISTOGRAM', 'set')).toEqual([]);
   });
 });

@@ -178,6 +178,7 @@ function resetStats(core: ServerCore): void {
   s.rejectedConnections = 0;
   s.expiredKeys = 0;
   s.evictedKeys = 0;
+  core.latency.resetHistograms();
   s.keyspaceHits = 0;
   s.keyspaceMisses = 0;
   s.totalErrorReplies = 0;

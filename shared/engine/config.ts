@@ -65,6 +65,8 @@ const PARAMS: ParamSpec[] = [
   { name: 'notify-keyspace-events', kind: 'keyspace-events', default: '', mutable: true },
   { name: 'slowlog-log-slower-than', kind: 'int', default: '10000', mutable: true, min: -9007199254740991 },
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
+  // Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats), on by default as in Redis 7.
+  { name: 'latency-tracking', kind: 'bool', default: 'yes', mutable: true },
   { name: 'latency-monitor-threshold', kind: 'int', default: '0', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   // Data-type encodings that change stored bytes (HyperLogLog's sparse form) or node sizes (streams).

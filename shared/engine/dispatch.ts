@@ -300,7 +300,8 @@ export function call(
   let result: HandlerResult;
   // The slow log and the latency monitor time every command unless both are off, as Redis's call() does.
   const clock = core.clock;
-  const started = core.slowlogThreshold < 0 && core.latencyThreshold <= 0 ? -1 : clock.valid ? clock.at : core.micros();
+  const started =
+    core.slowlogThreshold < 0 && core.latencyThreshold <= 0 && !core.latencyTracking ? -1 : clock.valid ? clock.at : core.micros();
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
     result = spec.handler(ctx, argv);
@@ -334,6 +335,8 @@ export function call(
     ) {
       core.slowlog.push(client, argv, micros, core.now(), core.config.int('slowlog-max-len'));
     }
+    // A blocked command is recorded when it completes (Redis records its whole time at unblocking).
+    if (core.latencyTracking && !(result instanceof BlockRequest)) core.latency.recordCommand(fullName, micros);
     if (core.latencyThreshold > 0 && !(result instanceof BlockRequest)) {
       const ms = Math.floor(micros / 1000);
       // Redis files a blocked command's final run under "command-unblocking" (updateStatsOnUnblock).

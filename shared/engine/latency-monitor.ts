@@ -1,4 +1,5 @@
 import type { Reply } from '../resp/reply.js';
+import { LatencyHistogram } from './latency-histogram.js';
 
 /** Redis's LATENCY_TS_LEN: samples kept per event (one per second, so the last 160 seconds with a spike). */
 export const LATENCY_TS_LEN = 160;
@@ -20,6 +21,31 @@ export interface TimeSeries {
  */
 export class LatencyMonitor {
   private readonly events = new Map<string, TimeSeries>();
+  /**
+   * Per command full name ("get", "config|get"): the latency-tracking histogram LATENCY HISTOGRAM reports,
+   * created at the command's first recorded call as Redis allocates cmd->latency_histogram.
+   */
+  readonly histograms = new Map<string, LatencyHistogram>();
+
+  /**
+   * Redis's updateCommandLatencyHistogram for one completed call of `fullName` that took `micros`: Redis
+   * measures whole microseconds and records them as nanoseconds.
+   */
+  recordCommand(fullName: string, micros: number): void {
+    let h = this.histograms.get(fullName);
+    if (h === undefined) this.histograms.set(fullName, (h = new LatencyHistogram()));
+    h.record(Math.floor(micros) * 1000);
+  }
+
+  /** Forgets every command histogram (CONFIG RESETSTAT; LATENCY RESET keeps them, as in Redis). */
+  resetHistograms(): void {
+    this.histograms.clear();
+  }
+
+  /** The event's series, if it has samples (LATENCY GRAPH). */
+  series(event: string): TimeSeries | undefined {
+    return this.events.get(event);
+  }
 
   /** Records `ms` for `event` at unix time `now` (seconds): within one second only the worst sample stays. */
   addSample(event: string, ms: number, now: number): void {

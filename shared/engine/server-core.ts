@@ -187,6 +187,8 @@ export class ServerCore {
   /** LATENCY: the events, and latency-monitor-threshold in ms (0: off) kept current from the config. */
   readonly latency = new LatencyMonitor();
   latencyThreshold = 0;
+  /** latency-tracking: each command's time goes into its histogram (LATENCY HISTOGRAM, INFO latencystats). */
+  latencyTracking = true;
   /**
    * The slow log's last clock reading: inside a batch of commands (`chain`), a command's start is the previous
    * command's end, so timing costs one clock read per command.
@@ -211,6 +213,7 @@ export class ServerCore {
       this.requestLimits.queryBufferLimit = this.config.int('client-query-buffer-limit');
       this.slowlogThreshold = this.config.int('slowlog-log-slower-than');
       this.latencyThreshold = this.config.int('latency-monitor-threshold');
+      this.latencyTracking = this.config.bool('latency-tracking');
       this.keyspaceEvents = this.config.int('notify-keyspace-events');
       this.memory?.configure({
         maxmemory: this.config.int('maxmemory'),
