@@ -1,8 +1,18 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
+import { Server as TlsServer, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { BusLink, Cluster, ClusterHost } from '../shared/cluster/cluster.js';
 import type { ServerCore } from '../shared/engine/server-core.js';
+import { opensslText, type TlsContexts } from './tls-context.js';
+
+/** What the bus needs from the node for tls-cluster. */
+export interface ClusterBusTls {
+  /** The TLS settings for a connection made or accepted now, or null for plain TCP (tls-cluster off). */
+  contexts(): TlsContexts | null;
+  /** Logs a refused connection (Redis logs these at verbose level). */
+  log(message: string): void;
+}
 
 /** An IPv4 peer seen on a dual-stack socket is reported as ::ffff:a.b.c.d; the cluster wants a.b.c.d. */
 function plainIp(ip: string | undefined): string {
@@ -30,6 +40,8 @@ function strerror(e: unknown): string {
 /**
  * The Node side of the cluster bus: TCP sockets on the bus port (cluster-port, or port + 10000) for the
  * core's BusLinks, and nodes.conf written atomically (temp file, fsync, rename) as Redis's clusterSaveConfig.
+ * With tls-cluster both directions speak TLS with the node's certificates, and an accepting node always asks
+ * for and verifies the peer's certificate, whatever tls-auth-clients says (Redis's TLS_CLIENT_AUTH_YES).
  */
 export class ClusterBusTransport implements ClusterHost {
   private server: Server | null = null;
@@ -38,8 +50,13 @@ export class ClusterBusTransport implements ClusterHost {
   private core: ServerCore | null = null;
   /** The bus port actually bound. */
   port = 0;
+  /** The TLS acceptor for incoming links, rebuilt when the TLS settings change. */
+  private acceptor: { contexts: TlsContexts; server: TlsServer } | null = null;
 
-  constructor(private readonly configPath: string) {}
+  constructor(
+    private readonly configPath: string,
+    private readonly tls: ClusterBusTls | null = null,
+  ) {}
 
   /** Where nodes.conf lives: cluster-config-file relative to `dir`, as Redis after its chdir. */
   static configPathFor(dir: string, file: string): string {
@@ -97,9 +114,11 @@ export class ClusterBusTransport implements ClusterHost {
   }
 
   connect(link: BusLink, ip: string, port: number): void {
-    const socket = connect({ host: ip, port });
+    const contexts = this.tls?.contexts() ?? null;
+    const socket = contexts ? tlsConnect({ ...contexts.client, host: ip, port }) : connect({ host: ip, port });
     this.wire(link, socket);
-    socket.on('connect', () => {
+    // A TLS link is up once the handshake is done: the first PING must not go out before.
+    socket.on(contexts ? 'secureConnect' : 'connect', () => {
       link.remoteIp = plainIp(socket.remoteAddress);
       link.localIp = plainIp(socket.localAddress);
       this.cluster?.linkUp(link);
@@ -107,14 +126,38 @@ export class ClusterBusTransport implements ClusterHost {
     });
   }
 
+  private accepted(socket: Socket): void {
+    if (!this.cluster) return void socket.destroy();
+    const link = this.cluster.accept();
+    link.remoteIp = plainIp(socket.remoteAddress);
+    link.localIp = plainIp(socket.localAddress);
+    this.wire(link, socket);
+  }
+
+  /** The TLS server (never listening itself) that takes incoming bus connections through their handshake. */
+  private tlsAcceptor(contexts: TlsContexts): TlsServer {
+    if (this.acceptor?.contexts === contexts) return this.acceptor.server;
+    const server = new TlsServer({ ...contexts.server, requestCert: true, rejectUnauthorized: true });
+    server.on('secureConnection', (socket: TLSSocket) => this.accepted(socket));
+    server.on('tlsClientError', (e: Error, socket: TLSSocket) => {
+      this.tls?.log(`Error accepting cluster node connection: ${opensslText(e)}`);
+      socket.destroy();
+    });
+    this.acceptor = { contexts, server };
+    return server;
+  }
+
   /** Listens for other nodes on the bus port (on the addresses the RESP port binds). */
   async listen(hosts: string[], port: number): Promise<void> {
     const server = createServer((socket) => {
       if (!this.cluster) return socket.destroy();
-      const link = this.cluster.accept();
-      link.remoteIp = plainIp(socket.remoteAddress);
-      link.localIp = plainIp(socket.localAddress);
-      this.wire(link, socket);
+      const contexts = this.tls?.contexts() ?? null;
+      if (!contexts) return this.accepted(socket);
+      // Until its handshake is done the connection is only a socket to drop at shutdown.
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      this.tlsAcceptor(contexts).emit('connection', socket);
     });
     const host = hosts.includes('0.0.0.0') || hosts.length === 0 ? '0.0.0.0' : hosts[0];
     await new Promise<void>((resolve, reject) => {

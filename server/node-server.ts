@@ -1,5 +1,6 @@
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { serve } from '@hono/node-server';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { setNativeBinaryDecoder } from '../shared/bytes.js';
@@ -11,6 +12,7 @@ import { Config } from '../shared/engine/config.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
 import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server.js';
 import type { Cluster } from '../shared/cluster/cluster.js';
+import { isMigrateTarget } from '../shared/cluster/migrate.js';
 import { loadAclFile } from '../shared/commands/acl.js';
 import { scriptingCommands } from '../shared/scripting/script-commands.js';
 import { functionCommands } from '../shared/scripting/function-commands.js';
@@ -100,13 +102,21 @@ export class NodeServer {
       aclFile: nodeAclFile((level, message) => this.logger.log(level, message)),
     };
     this.clusterBus = config.bool('cluster-enabled')
-      ? new ClusterBusTransport(ClusterBusTransport.configPathFor(config.str('dir'), config.str('cluster-config-file')))
+      ? new ClusterBusTransport(ClusterBusTransport.configPathFor(config.str('dir'), config.str('cluster-config-file')), {
+          contexts: () => this.tls.clusterContexts(),
+          log: (message) => this.logger.log('verbose', message),
+        })
       : null;
     const { core, replication, cluster } = createServerCore({
       host,
       config,
+      // MIGRATE shares the connector: it goes over TLS with tls-cluster, a replication link with tls-replication.
       connector: (target, events) =>
-        connectToMaster(target, events, config.bool('tls-replication') ? this.tls.clientOptions() : null),
+        connectToMaster(
+          target,
+          events,
+          config.bool(isMigrateTarget(target) ? 'tls-cluster' : 'tls-replication') ? this.tls.clientOptions() : null,
+        ),
       commands: [...scriptingCommands, ...functionCommands, ...(opts.commands ?? [])],
       functionLibraries: functionLibraryStore,
       // As Redis 7: with appendonly yes the dataset is the AOF's (an RDB file is not read).
@@ -193,7 +203,8 @@ export class NodeServer {
       throw new ListenError((e as Error).message);
     }
     if (this.clusterBus) {
-      const busPort = config.int('cluster-port') || port + 10000;
+      // As Redis's clusterInit: with tls-cluster the default bus port is 10000 above the tls-port.
+      const busPort = config.int('cluster-port') || (config.bool('tls-cluster') ? config.int('tls-port') : port) + 10000;
       const binds = config.str('bind').split(/\s+/).filter(Boolean).map((b) => b.replace(/^-/, ''));
       const hosts = binds.map((b) => (b === '*' ? '0.0.0.0' : b)).filter((b) => !b.includes(':'));
       try {
@@ -259,6 +270,8 @@ export class NodeServer {
     socket.setKeepAlive(true, this.core.config.int('tcp-keepalive') * 1000);
     const client = this.core.connect(transport, info);
     if (!client) return;
+    // With tls-cluster, CLUSTER NODES/SLOTS and redirections show plain-TCP clients the plaintext ports.
+    if ((socket as TLSSocket).encrypted) this.cluster?.markTlsClient(client);
     this.sockets.add(socket);
     socket.on('data', (data) => this.onData(client, data));
     // A drained socket can take more of a snapshot being sent to a replica.

@@ -10,12 +10,6 @@ export class TlsStartupError extends Error {}
 /** CONFIG SET's reason when the new TLS settings do not work (Redis's applyTlsCfg). */
 const UPDATE_FAILED = 'Unable to update TLS configuration. Check server logs.';
 
-/**
- * The cluster bus (cluster-bus-transport.ts) speaks plain TCP, and the cluster code announces the plain port to
- * clients: a node cannot honour tls-cluster, so it refuses it rather than run the bus unencrypted.
- */
-const TLS_CLUSTER_UNSUPPORTED = 'tls-cluster is not supported by this server: the cluster bus runs on plain TCP';
-
 /** A bind failure on the tls-port (Redis's listenToPort words it as for the plain port). */
 export class TlsListenError extends Error {}
 
@@ -40,10 +34,6 @@ export class TlsSupport {
     private readonly log: Log,
     private readonly onSecure: (socket: TLSSocket) => void,
   ) {
-    if (config.bool('cluster-enabled') && config.bool('tls-cluster')) {
-      log('warning', TLS_CLUSTER_UNSUPPORTED);
-      throw new TlsStartupError(TLS_CLUSTER_UNSUPPORTED);
-    }
     if (tlsWanted(config)) {
       try {
         this.contexts = buildTlsContexts(config);
@@ -68,6 +58,14 @@ export class TlsSupport {
     return this.contexts?.client ?? null;
   }
 
+  /**
+   * The current context for a cluster bus connection being made or accepted now, or null when tls-cluster is
+   * off: as Redis, each connection takes the setting in force when it is created.
+   */
+  clusterContexts(): TlsContexts | null {
+    return this.config.bool('tls-cluster') ? this.contexts : null;
+  }
+
   private snapshot(): Map<string, string> {
     return new Map(TLS_CONTEXT_PARAMS.map((n) => [n, this.config.getText(n)]));
   }
@@ -90,10 +88,6 @@ export class TlsSupport {
       return;
     }
     if (!(TLS_CONTEXT_PARAMS as readonly string[]).includes(name) || !this.changedSinceApplied()) return;
-    if (name === 'tls-cluster' && this.config.bool('tls-cluster') && this.config.bool('cluster-enabled')) {
-      this.fail(name, TLS_CLUSTER_UNSUPPORTED);
-      throw new Error(TLS_CLUSTER_UNSUPPORTED);
-    }
     if (!tlsWanted(this.config)) {
       // Nothing uses TLS: Redis accepts any values and reads them when TLS is switched on.
       this.applied = this.snapshot();

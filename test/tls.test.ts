@@ -339,20 +339,6 @@ describe('TLS configuration', () => {
     expect(r.stdout + r.stderr).toContain(`Failed listening on port ${s.port} (TLS), aborting.`);
   });
 
-  it('tls-cluster is refused in cluster mode, where the bus has no TLS', async () => {
-    const r = await runServerToExit([
-      '--port', String(await freePort()), '--http-port', '0', '--cluster-enabled', 'yes', '--tls-cluster', 'yes',
-      '--tls-cert-file', f('server.crt'), '--tls-key-file', f('server.key'), '--tls-ca-cert-file', f('ca.crt'),
-    ]);
-    expect(r.code).toBe(1);
-    expect(r.stdout + r.stderr).toContain('tls-cluster is not supported by this server: the cluster bus runs on plain TCP');
-    const s = await ours(['--cluster-enabled', 'yes']);
-    expect((await cli(s.port, ['CONFIG', 'SET', 'tls-cluster', 'yes'])).stdout.trim()).toBe(
-      "ERR CONFIG SET failed (possibly related to argument 'tls-cluster') - tls-cluster is not supported by this server: the cluster bus runs on plain TCP",
-    );
-    expect((await cli(s.port, ['CONFIG', 'GET', 'tls-cluster'])).stdout).toBe('tls-cluster\nno\n');
-  });
-
   it('the TLS parameters come from a config file too', async () => {
     const tlsPort = await freePort();
     const conf = path.join(certs, 'tls.conf');

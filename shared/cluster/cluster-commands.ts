@@ -1,6 +1,7 @@
 import { helpReply, subcommandSyntaxError } from '../commands/command-docs.js';
 import { isWord, parseInteger } from '../commands/parse.js';
 import { command, type CommandFlag, type CommandHandler, type CommandSpec } from '../engine/command-spec.js';
+import type { Client } from '../engine/client.js';
 import type { ServerCore } from '../engine/server-core.js';
 import { CommandError, SYNTAX } from '../errors.js';
 import { MapReply, OK, SimpleString, VerbatimReply, type Reply } from '../resp/reply.js';
@@ -218,10 +219,11 @@ function sub(name: string, arity: number, flags: CommandFlag[], summary: string,
 
 const ADMIN: CommandFlag[] = ['admin', 'stale'];
 
-function replicasReply(cluster: Cluster, name: string): Reply {
+function replicasReply(cluster: Cluster, name: string, client: Client): Reply {
   const n = nodeOrError(cluster, name);
   if (isReplica(n)) throw new CommandError('ERR The specified node is not a master');
-  return cluster.state.replicasOf(n).map((r) => clusterNodeLine(cluster.state, r));
+  const usePport = cluster.usePport(client);
+  return cluster.state.replicasOf(n).map((r) => clusterNodeLine(cluster.state, r, usePport));
 }
 
 /** CLUSTER and its subcommands, ASKING, READONLY, READWRITE: Redis 7.0's arities, flags and error texts. */
@@ -353,9 +355,9 @@ export const clusterCommands: CommandSpec[] = [
       sub('myid', 2, ['stale'], 'Return the node id', '3.0.0', (ctx) => clusterOf(ctx.core).myself.name),
       sub('nodes', 2, ['stale'], 'Get Cluster config for the node', '3.0.0', (ctx) => {
         const cluster = clusterOf(ctx.core);
-        return new VerbatimReply('txt', clusterNodesText(cluster.state));
+        return new VerbatimReply('txt', clusterNodesText(cluster.state, cluster.usePport(ctx.client)));
       }),
-      sub('replicas', 3, ADMIN, 'List replica nodes of the specified master node', '5.0.0', (ctx, argv) => replicasReply(clusterOf(ctx.core), argv[2])),
+      sub('replicas', 3, ADMIN, 'List replica nodes of the specified master node', '5.0.0', (ctx, argv) => replicasReply(clusterOf(ctx.core), argv[2], ctx.client)),
       sub('replicate', 3, ADMIN, 'Reconfigure a node as a replica of the specified master node', '3.0.0', (ctx, argv) => {
         const cluster = clusterOf(ctx.core);
         const n = nodeOrError(cluster, argv[2]);
@@ -404,9 +406,14 @@ export const clusterCommands: CommandSpec[] = [
         return OK;
       }),
       sub('setslot', -4, ADMIN, 'Bind a hash slot to a specific node', '3.0.0', (ctx, argv) => setSlot(clusterOf(ctx.core), argv)),
-      sub('shards', 2, ['stale'], 'Get array of cluster slots to node mappings', '7.0.0', (ctx) => clusterShardsReply(withOffset(clusterOf(ctx.core)).state)),
-      sub('slaves', 3, ADMIN, 'List replica nodes of the specified master node', '3.0.0', (ctx, argv) => replicasReply(clusterOf(ctx.core), argv[2])),
-      sub('slots', 2, ['stale'], 'Get array of Cluster slot to node mappings', '3.0.0', (ctx) => clusterSlotsReply(withOffset(clusterOf(ctx.core)).state)),
+      sub('shards', 2, ['stale'], 'Get array of cluster slots to node mappings', '7.0.0', (ctx) =>
+        clusterShardsReply(withOffset(clusterOf(ctx.core)).state, ctx.core.config.bool('tls-cluster')),
+      ),
+      sub('slaves', 3, ADMIN, 'List replica nodes of the specified master node', '3.0.0', (ctx, argv) => replicasReply(clusterOf(ctx.core), argv[2], ctx.client)),
+      sub('slots', 2, ['stale'], 'Get array of Cluster slot to node mappings', '3.0.0', (ctx) => {
+        const cluster = withOffset(clusterOf(ctx.core));
+        return clusterSlotsReply(cluster.state, cluster.usePport(ctx.client));
+      }),
     ],
   }),
   command({

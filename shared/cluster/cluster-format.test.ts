@@ -301,13 +301,29 @@ describe('CLUSTER NODES', () => {
     expect(clusterNodeLine(state, n2)).toBe(`${N2} 127.0.0.1:7001@17001 master - 0 0 0 connected 11-20`);
   });
 
-  it('uses the same line for nodes.conf (7.0 has no aux fields)', () => {
-    const state = view37001();
-    for (const node of state.nodes.values()) {
-      expect(clusterNodeLine(state, node, true)).toBe(clusterNodeLine(state, node));
-    }
+  it('shows a plain client of a TLS cluster the plaintext port (pport) where a node has one', () => {
+    const state = tlsView();
+    expect(clusterNodesText(state, true)).toBe(
+      `${N1} 127.0.0.1:6379@16380 myself,master - 0 0 0 connected 0-8191\n` +
+        `${N2} 127.0.0.1:6479@16480 master - 0 0 0 connected 8192-16383\n` +
+        `${N3} 127.0.0.1:6381@16381 slave ${N2} 0 0 0 connected\n`,
+    );
+    // nodes.conf and TLS clients get the TLS port.
+    expect(clusterNodeLine(state, state.nodes.get(N2)!)).toBe(`${N2} 127.0.0.1:6480@16480 master - 0 0 0 connected 8192-16383`);
   });
 });
+
+/** A TLS cluster seen from N1: `port` is each node's TLS port, `pport` its plaintext one (N3 has none yet). */
+function tlsView(): ClusterState {
+  const state = buildState([
+    { name: N1, port: 6380, flags: ME | M, slots: [[0, 8191]] },
+    { name: N2, port: 6480, flags: M, slots: [[8192, 16383]] },
+    { name: N3, port: 6381, flags: NodeFlag.SLAVE, replicaOf: N2, replOffset: 5 },
+  ]);
+  state.nodes.get(N1)!.pport = 6379;
+  state.nodes.get(N2)!.pport = 6479;
+  return state;
+}
 
 describe('CLUSTER SLOTS', () => {
   it('encodes exactly as redis-server 7.0.15 in RESP2 and RESP3 (hostname metadata, FAIL replica left out)', () => {
@@ -410,6 +426,25 @@ describe('CLUSTER SHARDS', () => {
           ],
         ],
       ]),
+    ]);
+  });
+});
+
+describe('TLS cluster ports', () => {
+  it('CLUSTER SLOTS gives plain clients the plaintext ports, TLS clients the TLS ports', () => {
+    const ports = (r: Reply) => (r as Reply[][]).map((range) => range.slice(2).map((n) => (n as Reply[])[1]));
+    expect(ports(clusterSlotsReply(tlsView(), true))).toEqual([[6379], [6479, 6381]]);
+    expect(ports(clusterSlotsReply(tlsView()))).toEqual([[6380], [6480, 6381]]);
+  });
+
+  it('CLUSTER SHARDS lists "port" (plaintext, when known) and "tls-port" with tls-cluster', () => {
+    const shards = clusterShardsReply(tlsView(), true) as MapReply[];
+    const nodes = shards.flatMap((sh) => sh.entries.find(([k]) => k === 'nodes')![1] as MapReply[]);
+    const portFields = nodes.map((n) => n.entries.filter(([k]) => k === 'port' || k === 'tls-port'));
+    expect(portFields).toEqual([
+      [['port', 6379], ['tls-port', 6380]],
+      [['port', 6479], ['tls-port', 6480]],
+      [['tls-port', 6381]],
     ]);
   });
 });

@@ -3,8 +3,9 @@
  * nodes.conf), CLUSTER SLOTS, CLUSTER SHARDS and CLUSTER INFO. Pure functions of a ClusterState; callers wrap
  * CLUSTER NODES / CLUSTER INFO text in a VerbatimReply('txt', ...) as Redis does (addReplyVerbatim).
  *
- * The endpoint settings are Redis's defaults: cluster-preferred-endpoint-type ip, no TLS cluster (so the
- * plaintext port is `port` and no "tls-port" appears).
+ * The endpoint setting is Redis's default, cluster-preferred-endpoint-type ip. With tls-cluster a node's `port` is
+ * its TLS port and `pport` its plaintext one: `usePport` (a TLS cluster answering a plain-TCP client) shows the
+ * plaintext port where the node has one, as Redis's use_pport.
  */
 import { MapReply, type Reply } from '../resp/reply.js';
 import { CLUSTER_SLOTS, NodeFlag, type ClusterNode, type ClusterState } from './cluster-node.js';
@@ -84,8 +85,13 @@ function slotRangesByOwner(state: ClusterState): Map<ClusterNode, Array<[number,
   return out;
 }
 
-function nodeLine(state: ClusterState, node: ClusterNode, ranges: ReadonlyArray<[number, number]>): string {
-  const address = `${node.ip}:${node.port}@${node.cport}${node.hostname !== '' ? `,${node.hostname}` : ''}`;
+/** The client port to show: the plaintext one to a plain client of a TLS cluster, when the node has one. */
+function clientPort(node: ClusterNode, usePport: boolean): number {
+  return usePport && node.pport ? node.pport : node.port;
+}
+
+function nodeLine(state: ClusterState, node: ClusterNode, ranges: ReadonlyArray<[number, number]>, usePport: boolean): string {
+  const address = `${node.ip}:${clientPort(node, usePport)}@${node.cport}${node.hostname !== '' ? `,${node.hostname}` : ''}`;
   const master = masterOf(state, node);
   const myself = (node.flags & NodeFlag.MYSELF) !== 0;
   const link = node.linkConnected || myself ? 'connected' : 'disconnected';
@@ -109,28 +115,27 @@ function nodeLine(state: ClusterState, node: ClusterNode, ranges: ReadonlyArray<
  * One CLUSTER NODES line, without the newline:
  * `<id> <ip>:<port>@<cport>[,<hostname>] <flags> <master|-> <ping-sent> <pong-recv> <config-epoch> <link> <slots...>`
  * plus, on myself's line, `[slot->-<id>]` (migrating) and `[slot-<-<id>]` (importing) entries.
- * Redis 7.0 writes the very same line to nodes.conf (the aux fields arrived in 7.2); `forConfigFile` only
- * matters for the TLS plaintext port, which this server never uses, so both forms are identical.
+ * Redis 7.0 writes the very same line to nodes.conf (the aux fields arrived in 7.2), always with `port`.
  */
-export function clusterNodeLine(state: ClusterState, node: ClusterNode, forConfigFile = false): string {
-  return nodeLine(state, node, slotRangesByOwner(state).get(node) ?? []);
+export function clusterNodeLine(state: ClusterState, node: ClusterNode, usePport = false): string {
+  return nodeLine(state, node, slotRangesByOwner(state).get(node) ?? [], usePport);
 }
 
 /** All nodes lines, handshake nodes included, each ending "\n"; myself first. */
-export function clusterNodesText(state: ClusterState): string {
-  return nodesDescription(state, 0);
+export function clusterNodesText(state: ClusterState, usePport = false): string {
+  return nodesDescription(state, 0, usePport);
 }
 
 /**
  * The lines of every node not matching `excludeFlags` (clusterGenNodesDescription's filter): nodes.conf leaves
  * out HANDSHAKE nodes.
  */
-export function nodesDescription(state: ClusterState, excludeFlags: number): string {
+export function nodesDescription(state: ClusterState, excludeFlags: number, usePport = false): string {
   const ranges = slotRangesByOwner(state);
   let out = '';
   for (const node of myselfFirst(state)) {
     if (node.flags & excludeFlags) continue;
-    out += nodeLine(state, node, ranges.get(node) ?? []) + '\n';
+    out += nodeLine(state, node, ranges.get(node) ?? [], usePport) + '\n';
   }
   return out;
 }
@@ -146,9 +151,9 @@ function isReplicaAvailable(node: ClusterNode): boolean {
 }
 
 /** One node of a CLUSTER SLOTS range: [ip, port, id, {hostname?}] (addNodeToNodeReply, preferred endpoint ip). */
-function slotsNodeReply(node: ClusterNode): Reply {
+function slotsNodeReply(node: ClusterNode, usePport: boolean): Reply {
   const meta: Array<[Reply, Reply]> = node.hostname !== '' ? [['hostname', node.hostname]] : [];
-  return [node.ip, node.port, node.name, new MapReply(meta)];
+  return [node.ip, clientPort(node, usePport), node.name, new MapReply(meta)];
 }
 
 /**
@@ -157,7 +162,7 @@ function slotsNodeReply(node: ClusterNode): Reply {
  * when one is set. Replicas that are FAIL or whose replication offset is still 0 are left out, as Redis's
  * isReplicaAvailable does; for myself the caller keeps `replOffset` current (Redis reads its live offset).
  */
-export function clusterSlotsReply(state: ClusterState): Reply {
+export function clusterSlotsReply(state: ClusterState, usePport = false): Reply {
   const out: Reply[] = [];
   let owner: ClusterNode | null = null;
   let start = 0;
@@ -165,9 +170,9 @@ export function clusterSlotsReply(state: ClusterState): Reply {
     const current = slot < CLUSTER_SLOTS ? state.slotOwner[slot] : null;
     if (current === owner) continue;
     if (owner) {
-      const entry: Reply[] = [start, slot - 1, slotsNodeReply(owner)];
+      const entry: Reply[] = [start, slot - 1, slotsNodeReply(owner, usePport)];
       for (const replica of state.replicasOf(owner)) {
-        if (isReplicaAvailable(replica)) entry.push(slotsNodeReply(replica));
+        if (isReplicaAvailable(replica)) entry.push(slotsNodeReply(replica, usePport));
       }
       out.push(entry);
     }
@@ -178,10 +183,13 @@ export function clusterSlotsReply(state: ClusterState): Reply {
 }
 
 /** One node of a CLUSTER SHARDS shard (addNodeDetailsToShardReply). */
-function shardNodeReply(node: ClusterNode): MapReply {
+function shardNodeReply(node: ClusterNode, tlsCluster: boolean): MapReply {
   const entries: Array<[Reply, Reply]> = [['id', node.name]];
-  // Redis omits the port when it is 0 (a node whose address is not known yet).
-  if (node.port !== 0) entries.push(['port', node.port]);
+  // Redis reads tls-cluster as saying whether `port` is a TLS one, and leaves out a port that is 0 (not known yet).
+  const plaintextPort = tlsCluster ? node.pport : node.port;
+  const tlsPort = tlsCluster ? node.port : 0;
+  if (plaintextPort !== 0) entries.push(['port', plaintextPort]);
+  if (tlsPort !== 0) entries.push(['tls-port', tlsPort]);
   entries.push(['ip', node.ip], ['endpoint', node.ip]);
   if (node.hostname !== '') entries.push(['hostname', node.hostname]);
   const replica = isReplica(node);
@@ -194,18 +202,19 @@ function shardNodeReply(node: ClusterNode): MapReply {
 /**
  * CLUSTER SHARDS (7.0): one map per master (slot-less masters included, with an empty "slots" array):
  * `{slots: [start, end, start, end, ...], nodes: [master, ...replicas]}`; every replica is listed, FAIL ones
- * with health "fail". Node maps: id, port (when not 0), ip, endpoint, hostname (when set), role,
- * replication-offset, health. For myself the caller keeps `replOffset` current (Redis reads its live offset).
+ * with health "fail". Node maps: id, port (when not 0), tls-port (with tls-cluster, when not 0), ip, endpoint,
+ * hostname (when set), role, replication-offset, health. For myself the caller keeps `replOffset` current (Redis
+ * reads its live offset).
  */
-export function clusterShardsReply(state: ClusterState): Reply {
+export function clusterShardsReply(state: ClusterState, tlsCluster = false): Reply {
   const ranges = slotRangesByOwner(state);
   const out: Reply[] = [];
   for (const node of state.nodes.values()) {
     if ((node.flags & NodeFlag.MASTER) === 0) continue;
     const slots: Reply[] = [];
     for (const [a, b] of ranges.get(node) ?? []) slots.push(a, b);
-    const nodes: Reply[] = [shardNodeReply(node)];
-    for (const replica of state.replicasOf(node)) nodes.push(shardNodeReply(replica));
+    const nodes: Reply[] = [shardNodeReply(node, tlsCluster)];
+    for (const replica of state.replicasOf(node)) nodes.push(shardNodeReply(replica, tlsCluster));
     out.push(
       new MapReply([
         ['slots', slots],

@@ -685,3 +685,33 @@ describe('failover votes', () => {
     expect(parseClusterNodes(String(r.call('CLUSTER', 'NODES'))).find((l) => l.id === r.name)?.flags).toEqual(['myself', 'slave']);
   });
 });
+
+describe('tls-cluster', () => {
+  /** Node `i` of a bus with tls-cluster: its tls-port 1000 above its plain port, its bus port 10000 above. */
+  const tlsConfig = (i: number) => ({ 'tls-cluster': 'yes', 'tls-port': String(30001 + i + 1000), 'cluster-port': String(30001 + i + 10000) });
+
+  it('a node announces its tls-port as port and its plain port as pport; the peer records both', async () => {
+    const bus = new MemoryClusterBus();
+    const [a] = bus.add(1, tlsConfig(0));
+    const [b] = bus.add(1, tlsConfig(1));
+    expect(a.cluster.myself).toMatchObject({ port: a.port + 1000, pport: a.port, cport: a.cport });
+    expect(a.call('CLUSTER', 'MEET', NODE_IP, b.port + 1000, b.cport)).toEqual(OK);
+    await bus.until(() => bus.allKnowEachOther([a, b]), 'A and B know each other');
+    expect(b.view(a)).toMatchObject({ ip: NODE_IP, port: a.port + 1000, pport: a.port, cport: a.cport });
+    expect(a.view(b)).toMatchObject({ ip: NODE_IP, port: b.port + 1000, pport: b.port, cport: b.cport });
+    // A client without a connection (as these) is shown the TLS ports, as Redis's connection-less clients.
+    expect(a.nodes().find((l) => l.id === b.name)?.address).toBe(`${NODE_IP}:${b.port + 1000}@${b.cport}`);
+  });
+
+  it('without tls-cluster pport is 0, and the default bus port follows the tls-port only with tls-cluster', () => {
+    const bus = new MemoryClusterBus();
+    const [plain] = bus.add(1, { 'tls-port': '40000' });
+    expect(plain.cluster.myself).toMatchObject({ port: plain.port, pport: 0, cport: plain.port + 10000 });
+    const [tls] = bus.add(1, { 'tls-port': '40001', 'tls-cluster': 'yes' });
+    expect(tls.cluster.myself).toMatchObject({ port: 40001, pport: tls.port, cport: 50001 });
+    // cluster-announce-port replaces the TLS port announced, as Redis without cluster-announce-tls-port.
+    tls.call('CONFIG', 'SET', 'cluster-announce-port', '7777');
+    tls.cluster.updateMyselfAddress();
+    expect(tls.cluster.myself).toMatchObject({ port: 7777, pport: tls.port, cport: 50001 });
+  });
+});

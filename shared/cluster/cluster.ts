@@ -101,6 +101,8 @@ export class Cluster implements ClusterRouter {
   private readonly orphanedSince = new Map<string, number>();
   private readonly startedAt: number;
   private stateChanged = true;
+  /** Clients connected over TLS (the runtime marks them): with tls-cluster the others are shown plaintext ports. */
+  private readonly tlsClients = new WeakSet<Client>();
 
   // Replica election (Redis's failover_auth_*).
   private authTime = 0;
@@ -155,14 +157,29 @@ export class Cluster implements ClusterRouter {
     return this.core.config.int('cluster-node-timeout');
   }
 
-  /** Port, bus port and address of myself from the configuration (cluster-announce-* override them). */
+  /**
+   * Port, plaintext port, bus port and address of myself from the configuration, as Redis's deriveAnnouncedPorts:
+   * with tls-cluster clients are sent to the tls-port and the plain port is announced as `pport`; the default bus
+   * port is 10000 above the client port; cluster-announce-* override them.
+   */
   updateMyselfAddress(): void {
     const c = this.core.config;
     const me = this.myself;
-    const port = c.int('cluster-announce-port') || c.int('port');
-    const cport = c.int('cluster-announce-bus-port') || c.int('cluster-port') || port + 10000;
+    const tls = c.bool('tls-cluster');
+    const base = tls ? c.int('tls-port') : c.int('port');
+    let port = base;
+    let pport = tls ? c.int('port') : 0;
+    // cluster-announce-tls-port only counts when the config table defines it (it reads undefined otherwise).
+    const announceTls = c.int('cluster-announce-tls-port') || 0;
+    if (tls && announceTls) {
+      port = announceTls;
+      pport = c.int('cluster-announce-port');
+    } else if (c.int('cluster-announce-port')) {
+      port = c.int('cluster-announce-port');
+    }
     me.port = port;
-    me.cport = cport;
+    me.pport = pport;
+    me.cport = c.int('cluster-announce-bus-port') || c.int('cluster-port') || base + 10000;
     const ip = c.str('cluster-announce-ip');
     if (ip) me.ip = ip;
     me.hostname = c.str('cluster-announce-hostname');
@@ -290,7 +307,7 @@ export class Cluster implements ClusterRouter {
       slots: master.slots.slice(),
       replicaOf: isMaster(me) ? null : me.replicaOf,
       myip: this.core.config.str('cluster-announce-ip'),
-      pport: 0,
+      pport: me.pport,
       cport: me.cport,
       flags: me.flags,
       clusterOk: this.state.state === 'ok',
@@ -1313,14 +1330,14 @@ export class Cluster implements ClusterRouter {
     if ((migrating || importing) && parentName === 'migrate') return null;
     if (migrating && missing > 0) {
       if (existing > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
-      return `ASK ${slot} ${this.endpoint(state.migratingTo.get(slot)!)}`;
+      return `ASK ${slot} ${this.endpoint(state.migratingTo.get(slot)!, client)}`;
     }
     if (importing && (asking || parentName === 'restore-asking')) {
       if (multipleKeys && missing > 0) return 'TRYAGAIN Multiple keys request during rehashing of slot';
       return null;
     }
     if (client.clusterReadonly && !write && !isMaster(me) && me.replicaOf === node.name) return null;
-    if (node !== me) return `MOVED ${slot} ${this.endpoint(node)}`;
+    if (node !== me) return `MOVED ${slot} ${this.endpoint(node, client)}`;
     return null;
   }
 
@@ -1332,9 +1349,26 @@ export class Cluster implements ClusterRouter {
     if (client.clusterAsking && !client.multi && argv[0].toLowerCase() !== 'asking') client.clusterAsking = false;
   }
 
-  /** The address clients are redirected to (cluster-preferred-endpoint-type ip). */
-  private endpoint(node: ClusterNode): string {
-    return `${node.ip || '?'}:${node.port}`;
+  /**
+   * The address clients are redirected to (cluster-preferred-endpoint-type ip): a plain-TCP client of a TLS
+   * cluster is sent to the node's plaintext port when it has one.
+   */
+  private endpoint(node: ClusterNode, client: Client): string {
+    const port = this.usePport(client) && node.pport ? node.pport : node.port;
+    return `${node.ip || '?'}:${port}`;
+  }
+
+  /** Records that a client came in over TLS (the runtime calls it as the client connects). */
+  markTlsClient(client: Client): void {
+    this.tlsClients.add(client);
+  }
+
+  /**
+   * Redis's use_pport: tls-cluster is on and the client has a connection that is not TLS. Internal clients
+   * (scripts, AOF loading) have none, so they see the TLS ports, as Redis's connection-less clients.
+   */
+  usePport(client: Client): boolean {
+    return this.core.config.bool('tls-cluster') && client.info.kind !== 'internal' && !this.tlsClients.has(client);
   }
 
   /** Closes every link (shutdown). */

@@ -5,7 +5,7 @@ import { BlockRequest, command, type CommandSpec } from '../engine/command-spec.
 import { Notify } from '../engine/keyspace-events.js';
 import { CommandError, SYNTAX } from '../errors.js';
 import { createDumpPayload } from '../rdb/dump-payload.js';
-import type { MasterConnection } from '../replication/replica-link.js';
+import type { MasterConnection, MasterTarget } from '../replication/replica-link.js';
 import { replicationOf } from '../replication/replication.js';
 import { encodeCommand } from '../resp/encoder.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
@@ -54,6 +54,17 @@ function finish(core: ServerCore, client: Client, m: Migration): void {
   if (ours) core.unpause();
   m.pause = null;
   core.flushWrites();
+}
+
+/** A MIGRATE connection's target: it shares the replication connector, which must tell the two apart. */
+const migrateTargets = new WeakSet<MasterTarget>();
+
+/**
+ * Whether a connection target is MIGRATE's: Redis 7.0 opens it over TLS when tls-cluster is on (tls-replication
+ * governs replication links only).
+ */
+export function isMigrateTarget(target: MasterTarget): boolean {
+  return migrateTargets.has(target);
 }
 
 /**
@@ -195,8 +206,10 @@ export const migrateCommand: CommandSpec = command({
       const parser = new ReplyParser();
       let opened = false;
       m.replies = [];
+      const target: MasterTarget = { kind: 'tcp', host: argv[1], port };
+      migrateTargets.add(target);
       m.conn = connector(
-        { kind: 'tcp', host: argv[1], port },
+        target,
         {
           onOpen: () => {
             opened = true;

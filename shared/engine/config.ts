@@ -140,6 +140,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'cluster-config-file', kind: 'string', default: 'nodes.conf' },
   { name: 'cluster-node-timeout', kind: 'int', default: '15000', mutable: true, min: 0 },
   { name: 'cluster-port', kind: 'int', default: '0', min: 0, max: 65535 },
+  { name: 'cluster-announce-tls-port', kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
   { name: 'cluster-announce-ip', kind: 'string', default: '', mutable: true },
   { name: 'cluster-announce-port', kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
   { name: 'cluster-announce-bus-port', kind: 'int', default: '0', mutable: true, min: 0, max: 65535 },
