@@ -145,3 +145,33 @@ describe('LATENCY on the Node server, beside redis-server 7.0.15', () => {
     for (const [name, entry] of ours) check(entry, name === 'echo' ? 5 : 1);
   });
 });
+
+describe('latency-tracking-info-percentiles', () => {
+  it('is set and read back as Redis does, with its errors, and names the INFO latencystats percentiles', async () => {
+    const [a, b] = await Promise.all([RespConnection.tcp(server.port), RespConnection.tcp(stock.port)]);
+    try {
+      const script = [
+        ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
+        ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99.99 0'],
+        ['CONFIG', 'GET', 'latency-tracking-info-percentiles'],
+        ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '101'],
+        ['CONFIG', 'SET', 'latency-tracking-info-percentiles', 'abc'],
+        ['CONFIG', 'SET', 'latency-tracking-info-percentiles', '50.5 100'],
+        ['SET', 'pct', 'v'],
+      ];
+      for (const cmd of script) {
+        const [x, y] = await Promise.all([a.call(...cmd), b.call(...cmd)]);
+        expect(x).toEqual(y);
+      }
+      // Latencies differ between the servers: compare the line's name and the percentile names.
+      const line = async (c: RespConnection) =>
+        /latency_percentiles_usec_set:(.*)\r\n/.exec(String(await c.call('INFO', 'latencystats')))![1].replace(/=[\d.]+/g, '=N');
+      expect(await line(a)).toBe('p50.5=N,p100=N');
+      expect(await line(b)).toBe('p50.5=N,p100=N');
+      for (const c of [a, b]) await c.call('CONFIG', 'SET', 'latency-tracking-info-percentiles', '50 99 99.9');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});

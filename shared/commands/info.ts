@@ -2,8 +2,6 @@ import { Config } from '../engine/config.js';
 import type { ServerCore } from '../engine/server-core.js';
 import { SERVER_VERSION } from './connection.js';
 
-/** The percentiles INFO latencystats prints (Redis's latency-tracking-info-percentiles default). */
-const INFO_PERCENTILES = [50, 99, 99.9];
 
 /** One INFO line: field name and value. */
 type Fields = Array<[string, string | number]>;
@@ -149,8 +147,11 @@ function sectionFields(core: ServerCore, section: Section, runtime: Record<strin
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([code, n]) => [`errorstat_${safeInfoString(code)}`, `count=${n}`]);
     case 'latencystats':
-      // Redis's default latency-tracking-info-percentiles "50 99 99.9", per command that ran.
-      return [...core.latency.histograms].map(([name, h]) => [`latency_percentiles_usec_${name}`, h.percentilesText(INFO_PERCENTILES)]);
+      // latency-tracking-info-percentiles, per command that ran.
+      return [...core.latency.histograms].map(([name, h]) => [
+        `latency_percentiles_usec_${name}`,
+        h.percentilesText(core.config.percentiles('latency-tracking-info-percentiles')),
+      ]);
     case 'cluster':
       return [['cluster_enabled', core.cluster ? 1 : 0]];
     case 'keyspace':

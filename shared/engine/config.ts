@@ -10,6 +10,7 @@ type ParamKind =
   | 'enum'
   | 'client-output-buffer-limit'
   | 'save-points'
+  | 'percentiles'
   | 'filename'
   | 'keyspace-events';
 
@@ -67,6 +68,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'slowlog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
   // Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats), on by default as in Redis 7.
   { name: 'latency-tracking', kind: 'bool', default: 'yes', mutable: true },
+  { name: 'latency-tracking-info-percentiles', kind: 'percentiles', default: '50 99 99.9', mutable: true },
   { name: 'latency-monitor-threshold', kind: 'int', default: '0', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   // Data-type encodings that change stored bytes (HyperLogLog's sparse form) or node sizes (streams).
@@ -289,6 +291,8 @@ export class Config {
       }
       case 'save-points':
         return parseSavePoints(text);
+      case 'percentiles':
+        return parsePercentiles(text);
       case 'keyspace-events':
         return parseKeyspaceEvents(text);
       case 'filename':
@@ -319,6 +323,8 @@ export class Config {
         return formatOutputBufferLimits(v as OutputBufferLimits);
       case 'save-points':
         return (v as SavePoint[]).map((sp) => `${sp.seconds} ${sp.changes}`).join(' ');
+      case 'percentiles':
+        return (v as number[]).map((x) => String(x)).join(' ');
       case 'keyspace-events':
         return formatKeyspaceEvents(v as number);
       default:
@@ -374,6 +380,11 @@ export class Config {
     return this.values.get('client-output-buffer-limit') as OutputBufferLimits;
   }
   /** The `save` points, in the order given (empty: no automatic snapshots). */
+  /** latency-tracking-info-percentiles, as numbers. */
+  percentiles(name: string): readonly number[] {
+    return this.values.get(name) as number[];
+  }
+
   savePoints(): readonly SavePoint[] {
     return this.values.get('save') as SavePoint[];
   }
@@ -464,4 +475,22 @@ export function applyDirectives(config: Config, directives: Array<{ name: string
 /** CommandError for CONFIG SET failures, in Redis 7's wording. */
 export function configSetError(name: string, reason: string): CommandError {
   return new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`);
+}
+
+/**
+ * latency-tracking-info-percentiles: numbers between 0 and 100, separated by spaces (none: INFO latencystats
+ * prints the names with empty values), with Redis's two error texts.
+ */
+function parsePercentiles(text: string): number[] {
+  const words = text.split(' ').filter((w) => w !== '');
+  const out: number[] = [];
+  for (const w of words) {
+    const n = Number(w);
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) || !Number.isFinite(n)) {
+      throw new Error('Invalid latency-tracking-info-percentiles parameters');
+    }
+    if (n < 0 || n > 100) throw new Error('latency-tracking-info-percentiles parameters should sit between [0.0,100.0]');
+    out.push(n);
+  }
+  return out;
 }
