@@ -53,19 +53,26 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  let stopping = false;
-  // As Redis: a signal shuts down like SHUTDOWN (saving when save points are configured); if that save fails
-  // the server keeps running and a later signal tries again.
-  const onSignal = (sig: string) => {
-    if (stopping) return;
-    server.logger.log('warning', `Received ${sig} scheduling shutdown...`);
-    if (!server.prepareShutdown()) {
-      server.logger.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
-      return;
+  let signalled = false;
+  // As Redis: a signal shuts down like SHUTDOWN with shutdown-on-sigterm / shutdown-on-sigint's options, waiting
+  // for lagging replicas unless told NOW; if the final save fails the server keeps running and a later signal
+  // tries again. A second SIGINT while a shutdown waits exits at once, as Redis's sigShutdownHandler.
+  const onSignal = (sig: 'SIGTERM' | 'SIGINT') => {
+    const inProgress = server.shutdownInProgress();
+    // A wait that was aborted (or a save that failed) leaves no signal pending, as Redis's cancelShutdown.
+    if (!inProgress) signalled = false;
+    if (signalled && sig === 'SIGINT') {
+      server.logger.log('warning', 'You insist... exiting now.');
+      process.exit(1);
     }
-    stopping = true;
-    void server.stop().then(() => process.exit(0));
+    server.logger.log('warning', `Received ${sig} scheduling shutdown...`);
+    signalled = true;
+    // A shutdown already waiting for replicas (SHUTDOWN, an earlier signal) goes on as it is.
+    if (inProgress) return;
+    // 'finished' and 'waiting' end through onShutdown; 'failed' was logged and the server goes on.
+    server.shutdownOnSignal(sig);
   };
+
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 }

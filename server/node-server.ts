@@ -10,7 +10,7 @@ import type { Client } from '../shared/engine/client.js';
 import type { CommandSpec } from '../shared/engine/command-spec.js';
 import { Config } from '../shared/engine/config.js';
 import type { ServerCore, ServerHost } from '../shared/engine/server-core.js';
-import { prepareShutdown, type ShutdownOptions } from '../shared/commands/server.js';
+import { shutdownOf, signalShutdownOptions, type ShutdownOutcome } from '../shared/commands/shutdown.js';
 import type { Cluster } from '../shared/cluster/cluster.js';
 import { isMigrateTarget } from '../shared/cluster/migrate.js';
 import { loadAclFile } from '../shared/commands/acl.js';
@@ -153,6 +153,8 @@ export class NodeServer {
         ['config_file', this.opts.configFile ?? ''],
         ['os', `${process.platform} ${process.arch}`],
         ['node_version', process.version],
+        // As Redis: present only while a shutdown waits for its replicas.
+        ...shutdownField(shutdownOf(this.core).remainingMs()),
       ],
       memory: [
         ['used_memory', mem.heapUsed + mem.external],
@@ -168,12 +170,19 @@ export class NodeServer {
   }
 
   /**
-   * A shutdown asked for by a signal (Redis's prepareForShutdown): the final save when save points are
-   * configured (or `save`). Returns false when that save failed: the server must keep running.
+   * A shutdown asked for by a signal, with shutdown-on-sigterm / shutdown-on-sigint's options (Redis's serverCron
+   * reaction to shutdown_asap): it may wait for replicas ('waiting': the cron finishes it and `onShutdown` runs)
+   * or fail on a final save ('failed': the server keeps running).
    */
-  prepareShutdown(opts: ShutdownOptions = {}): boolean {
-    this.logger.log('warning', 'User requested shutdown...');
-    return prepareShutdown(this.core, this.persistence, opts);
+  shutdownOnSignal(signal: 'SIGTERM' | 'SIGINT'): ShutdownOutcome {
+    const outcome = shutdownOf(this.core).prepare(signalShutdownOptions(this.core, signal));
+    this.core.flushWrites();
+    return outcome;
+  }
+
+  /** Whether a shutdown is waiting for replicas to catch up. */
+  shutdownInProgress(): boolean {
+    return shutdownOf(this.core).inProgress();
   }
 
   /** Binds the TCP and HTTP ports and starts the periodic cycle. Throws ListenError on a bind failure. */
@@ -357,6 +366,11 @@ export class NodeServer {
     })();
     return this.stopping;
   }
+}
+
+/** INFO server's shutdown_in_milliseconds, when a shutdown waits. */
+function shutdownField(remaining: number | null): Array<[string, number]> {
+  return remaining === null ? [] : [['shutdown_in_milliseconds', remaining]];
 }
 
 function describeListenError(e: unknown): string {

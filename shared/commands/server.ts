@@ -11,6 +11,7 @@ import { MapReply, NO_REPLY, OK, SimpleString, VerbatimReply, type Reply } from 
 import { commandCommand, helpReply, subcommandSyntaxError } from './command-docs.js';
 import { infoText, resetInfoPeaks } from './info.js';
 import { isWord, parseInteger } from './parse.js';
+import { shutdownCommand, shutdownOf } from './shutdown.js';
 
 const INVALID_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 const NO_SUCH_CLIENT = 'ERR No such client';
@@ -336,7 +337,8 @@ function clientUnblock(core: ServerCore, argv: string[]): Reply {
     else if (!isWord(argv[3], 'timeout')) throw new CommandError('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
   }
   const target = core.clients.get(parseInteger(argv[2]));
-  if (!target?.blocked) return 0;
+  // A SHUTDOWN waiting for replicas is answered by the shutdown's end or ABORT only (Redis 7.0 would crash here).
+  if (!target?.blocked || shutdownOf(core).isWaiting(target)) return 0;
   if (asError) {
     core.unblock(target);
     replyError(core, target, UNBLOCKED);
@@ -551,6 +553,7 @@ const clientCommand = command({
           else if (!isWord(argv[3], 'all')) throw new CommandError('ERR CLIENT PAUSE mode must be WRITE or ALL');
         }
         ctx.core.pause(ctx.now + ms, all);
+        shutdownOf(ctx.core).clientPaused(ctx.now + ms, all);
         return OK;
       },
     }),
@@ -562,7 +565,8 @@ const clientCommand = command({
       summary: 'Resume processing of clients that were paused',
       since: '6.2.0',
       handler: (ctx) => {
-        ctx.core.unpause();
+        // As Redis's per-purpose pauses: CLIENT UNPAUSE lifts CLIENT PAUSE, not a shutdown's wait for replicas.
+        if (!shutdownOf(ctx.core).clientUnpaused()) ctx.core.unpause();
         return OK;
       },
     }),
@@ -609,59 +613,6 @@ const clientCommand = command({
 // ---------------------------------------------------------------------------------------------------------
 // The rest of the server group
 // ---------------------------------------------------------------------------------------------------------
-
-/** SHUTDOWN's options (Redis 7.0's SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]). */
-export interface ShutdownOptions {
-  save?: boolean;
-  nosave?: boolean;
-  /** Exit even when the final save fails. */
-  force?: boolean;
-}
-
-/** SHUTDOWN's options; an illegal combination is a syntax error, as in Redis. */
-function parseShutdown(argv: string[]): ShutdownOptions & { abort: boolean } {
-  let save = false;
-  let nosave = false;
-  let force = false;
-  let abort = false;
-  let other = false;
-  for (const arg of argv.slice(1)) {
-    if (isWord(arg, 'nosave')) nosave = true;
-    else if (isWord(arg, 'save')) save = true;
-    else if (isWord(arg, 'now')) other = true;
-    else if (isWord(arg, 'force')) force = other = true;
-    else if (isWord(arg, 'abort')) abort = true;
-    else throw new CommandError(SYNTAX);
-  }
-  if ((abort && (save || nosave || other)) || (save && nosave)) throw new CommandError(SYNTAX);
-  return { save, nosave, force, abort };
-}
-
-/**
- * The persistence half of Redis's prepareForShutdown, shared by SHUTDOWN and the runtime's signal handlers:
- * a background save is abandoned, then the final snapshot is written when save points are configured (unless
- * NOSAVE) or SAVE was given. Returns false when the save failed and the server must keep running (no FORCE).
- */
-export function prepareShutdown(core: ServerCore, persistence: SnapshotPersistence, opts: ShutdownOptions): boolean {
-  const log = core.host.log.bind(core.host);
-  if (persistence.saving()) {
-    log('warning', 'There is a child saving an .rdb. Killing it!');
-    persistence.abortBackgroundSave();
-  }
-  // The append-only file is flushed before the final snapshot (Redis's prepareForShutdown order).
-  if (core.host.appendOnly && !core.host.appendOnly.prepareShutdown(opts.force === true)) return false;
-  if ((core.config.savePoints().length > 0 && !opts.nosave) || opts.save) {
-    log('notice', 'Saving the final RDB snapshot before exiting.');
-    if (!persistence.save()) {
-      if (!opts.force) {
-        log('warning', "Error trying to save the DB, can't exit.");
-        return false;
-      }
-      log('warning', 'Error trying to save the DB. Exit anyway.');
-    }
-  }
-  return true;
-}
 
 /** Redis's error for BGSAVE (without SCHEDULE) while an AOF rewrite runs. */
 const BGSAVE_CHILD_ACTIVE =
@@ -755,32 +706,5 @@ export const serverCommands: CommandSpec[] = [
       return new SimpleString(r.status);
     },
   }),
-  command({
-    name: 'shutdown',
-    arity: -1,
-    group: 'server',
-    flags: ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
-    summary: 'Synchronously save the dataset to disk and then shut down the server',
-    handler: (ctx, argv) => {
-      const opts = parseShutdown(argv);
-      // A shutdown here is immediate, so there is never one in progress to abort.
-      if (opts.abort) throw new CommandError('ERR No shutdown in progress.');
-      const host = ctx.core.host;
-      if (opts.save && !host.persistence) {
-        host.log('warning', 'Error trying to save the DB: this server does not persist data to disk. Not shutting down.');
-        throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
-      }
-      if (!host.shutdown) {
-        host.log('warning', 'SHUTDOWN requested, but this runtime cannot stop the server.');
-        throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
-      }
-      host.log('warning', 'User requested shutdown...');
-      if (host.persistence && !prepareShutdown(ctx.core, host.persistence, opts)) {
-        throw new CommandError('ERR Errors trying to SHUTDOWN. Check logs.');
-      }
-      host.shutdown();
-      // Redis exits without replying: the client sees its connection close.
-      return NO_REPLY;
-    },
-  }),
+  shutdownCommand,
 ];

@@ -12,7 +12,8 @@ type ParamKind =
   | 'save-points'
   | 'percentiles'
   | 'filename'
-  | 'keyspace-events';
+  | 'keyspace-events'
+  | 'shutdown-flags';
 
 interface ParamSpec {
   name: string;
@@ -48,6 +49,23 @@ export interface OutputBufferLimits {
   normal: OutputBufferLimit;
   replica: OutputBufferLimit;
   pubsub: OutputBufferLimit;
+}
+
+/** shutdown-on-sigterm / shutdown-on-sigint's words, in the order Redis prints them. */
+const SHUTDOWN_FLAGS = ['default', 'save', 'nosave', 'now', 'force'];
+
+/**
+ * A multi-word shutdown-on-sig* value as Redis's multi-arg enum reads it: the words in its table order
+ * ("default" alone when none is set), SAVE with NOSAVE refused.
+ */
+function parseShutdownFlags(text: string): string {
+  const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0 || words.some((w) => !SHUTDOWN_FLAGS.includes(w))) {
+    throw new Error(`argument(s) must be one of the following: ${SHUTDOWN_FLAGS.join(', ')}`);
+  }
+  if (words.includes('save') && words.includes('nosave')) throw new Error("shutdown options SAVE and NOSAVE can't be used simultaneously");
+  const set = SHUTDOWN_FLAGS.slice(1).filter((f) => words.includes(f));
+  return set.length === 0 ? 'default' : set.join(' ');
 }
 
 /**
@@ -126,6 +144,11 @@ const PARAMS: ParamSpec[] = [
   { name: 'repl-backlog-ttl', kind: 'int', default: '3600', mutable: true, min: 0 },
   { name: 'repl-ping-replica-period', aliases: ['repl-ping-slave-period'], kind: 'int', default: '10', mutable: true, min: 1 },
   { name: 'repl-timeout', kind: 'int', default: '60', mutable: true, min: 1 },
+  // Redis 7's graceful shutdown: how long a master waits for its replicas to catch up (0: not at all), and what
+  // a signal's shutdown does (SHUTDOWN's own options; "default" saves when save points are configured).
+  { name: 'shutdown-timeout', kind: 'int', default: '10', mutable: true, min: 0, max: 2147483647 },
+  { name: 'shutdown-on-sigterm', kind: 'shutdown-flags', default: 'default', mutable: true, values: SHUTDOWN_FLAGS },
+  { name: 'shutdown-on-sigint', kind: 'shutdown-flags', default: 'default', mutable: true, values: SHUTDOWN_FLAGS },
   { name: 'repl-diskless-sync', kind: 'bool', default: 'yes', mutable: true },
   { name: 'repl-diskless-sync-delay', kind: 'int', default: '5', mutable: true, min: 0 },
   { name: 'repl-diskless-load', kind: 'enum', default: 'disabled', mutable: true, values: ['disabled', 'on-empty-db', 'swapdb'] },
@@ -295,6 +318,8 @@ export class Config {
         return parsePercentiles(text);
       case 'keyspace-events':
         return parseKeyspaceEvents(text);
+      case 'shutdown-flags':
+        return parseShutdownFlags(text);
       case 'filename':
         // Redis's isValidDBfilename: a base name, so the file stays in `dir`.
         if (text.includes('/') || text === '.' || text === '..' || text === '') {

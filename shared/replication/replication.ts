@@ -21,6 +21,11 @@ export function replicationOf(core: ServerCore): Replication {
   return r;
 }
 
+/** The replication subsystem of a core, or null for a bare core without one. */
+export function replicationIfAny(core: ServerCore): Replication | null {
+  return registry.get(core) ?? null;
+}
+
 /** Where a replica is in its life on the master (INFO's slaveN state). */
 export type ReplicaPeerState = 'wait_bgsave' | 'send_bulk' | 'online';
 

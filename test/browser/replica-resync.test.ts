@@ -82,6 +82,16 @@ describe('browser replica: full sync, offline reload, partial resync after the m
     await page.waitForFunction((o) => (window as any).r.status().persistedOffset === o, finalOffset, { timeout: 10_000 });
     const beforeStop = await readDataset(mconn);
     const replid = (await status(page)).replid;
+    // Stop the master once it has the replica's ACK of its final offset: a master with a lagging replica waits
+    // at shutdown (shutdown-timeout) and sends REPLCONF GETACK, which moves the offsets (Redis 7.0 does too).
+    await waitFor(
+      async () => {
+        const role = (await mconn.call('ROLE')) as [string, number, Array<[string, string, string]>];
+        return role[2].length === 1 && Number(role[2][0][2]) === finalOffset;
+      },
+      10_000,
+      "the replica's ACK of the final offset",
+    );
     mconn.close();
     await master.stop();
 
