@@ -103,7 +103,12 @@ export class Replication {
     netReplInputBytes: 0,
     netReplOutputBytes: 0,
   };
-  private lastPingAt = 0;
+  /**
+   * Seconds of replication cron run so far, and when the next one is due (Redis's replication_cron_loops). Loop 0
+   * counts as run at startup, when no replica can be attached yet, as Redis's first cron runs as it starts.
+   */
+  private cronLoops = 1;
+  private nextCronLoopAt: number;
   /** Stream bytes for online replicas, not yet handed to them (see distributeOutgoing). */
   private outgoing: Uint8Array[] = [];
   private outgoingBytes = 0;
@@ -140,6 +145,7 @@ export class Replication {
   ) {
     registry.set(core, this);
     this.replid = newReplId(core);
+    this.nextCronLoopAt = core.now() + 1000;
     core.cronTasks.push(() => this.cron());
     core.infoSections.set('replication', () => replicationInfo(core, this));
     core.infoSections.set('stats-replication', () => replicationStats(this));
@@ -618,10 +624,12 @@ export class Replication {
     const config = this.core.config;
     // Heartbeat: a PING in the stream lets replicas detect a dead master and keeps offsets moving.
     // Not while writes are paused (CLIENT PAUSE, FAILOVER): the stream must stop growing, as in Redis.
-    if (this.peers.size > 0 && !this.core.isReplica() && !this.core.clientPause) {
-      const period = config.int('repl-ping-replica-period') * 1000;
-      if (now - this.lastPingAt >= period) {
-        this.lastPingAt = now;
+    // As in Redis, the PING goes out on the cron's loops that are a multiple of the period (counted from the
+    // server's start), not a period after a replica attaches: a replica that just synced sees no PING first.
+    if (now >= this.nextCronLoopAt) {
+      this.nextCronLoopAt = now + 1000;
+      const loop = this.cronLoops++;
+      if (loop % config.int('repl-ping-replica-period') === 0 && this.peers.size > 0 && !this.core.isReplica() && !this.core.clientPause) {
         this.core.propagator.emitRaw(['PING']);
       }
     }
