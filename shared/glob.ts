@@ -3,14 +3,19 @@
  * `*`, `?`, `[abc]`, `[^a-z]`, `\x` escapes. Works on binary strings; `nocase` folds ASCII letters.
  */
 export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return match(pattern, 0, s, 0, nocase, 0);
+  return match(pattern, 0, s, 0, nocase, 0, { skipLongerMatches: false });
 }
 
 function lower(c: string, nocase: boolean): string {
   return nocase ? c.toLowerCase() : c;
 }
 
-function match(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number): boolean {
+/** Shared by one match's recursion: set once the rest of a pattern failed from every later position. */
+interface MatchState {
+  skipLongerMatches: boolean;
+}
+
+function match(p: string, pi: number, s: string, si: number, nocase: boolean, depth: number, state: MatchState): boolean {
   // Redis caps recursion to avoid pathological patterns blowing the stack.
   if (depth > 1000) return false;
   while (pi < p.length && si < s.length) {
@@ -20,8 +25,13 @@ function match(p: string, pi: number, s: string, si: number, nocase: boolean, de
         while (pi + 1 < p.length && p[pi + 1] === '*') pi++;
         if (pi + 1 === p.length) return true;
         for (let k = si; k < s.length; k++) {
-          if (match(p, pi + 1, s, k, nocase, depth + 1)) return true;
+          if (match(p, pi + 1, s, k, nocase, depth + 1, state)) return true;
+          if (state.skipLongerMatches) return false;
         }
+        // The rest of the pattern matches from no position of the rest of the string, so an earlier '*'
+        // taking more characters cannot help either: stop the whole search here (Redis 7.0's
+        // skipLongerMatches, which keeps "a*a*a*...b" against a long run of a's from running for ages).
+        state.skipLongerMatches = true;
         return false;
       }
       case '?':

@@ -215,7 +215,7 @@ function debugObject(ctx: CommandContext, key: string): SimpleString {
   const lru = (Math.floor(ctx.now / 1000) - idle) & 0xffffff;
   const extra = v instanceof Deque ? quicklistFields(v) : '';
   return new SimpleString(
-    `Value at:${addressOf(ctx.db, key, v)} refcount:${refcount(ctx, v)} encoding:${objectEncoding(v)} ` +
+    `Value at:${addressOf(ctx.db, key, v)} refcount:${refcount(ctx, v)} encoding:${objectEncoding(v, ctx.core.encodingLimits)} ` +
       `serializedlength:${length} lru:${lru} lru_seconds_idle:${idle}${extra}`,
   );
 }

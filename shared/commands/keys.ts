@@ -562,7 +562,7 @@ export const keyCommands: CommandSpec[] = [
     summary: 'A container for object introspection commands',
     since: '2.2.3',
     subcommands: [
-      objectSubcommand('encoding', '2.2.3', 'Inspect the internal encoding of a Redis object', objectEncoding),
+      objectSubcommand('encoding', '2.2.3', 'Inspect the internal encoding of a Redis object', (v, ctx) => objectEncoding(v, ctx.core.encodingLimits)),
       objectSubcommand('refcount', '2.2.3', 'Get the number of references to the value of the key', refcount),
       // Access is tracked while maxmemory is set (the eviction policies need it); otherwise every key reads as
       // just used.

@@ -4,6 +4,7 @@ import { command, type CommandSpec } from '../engine/command-spec.js';
 import { globMatch } from '../glob.js';
 import { formatDouble, type Reply } from '../resp/reply.js';
 import { typeOfValue, type RedisValue } from '../store/database.js';
+import { isInt64String, objectEncoding, type EncodingLimits } from '../store/encoding.js';
 import { Stream } from '../store/stream.js';
 import { Deque } from '../store/deque.js';
 import type { SortedSet } from '../store/sorted-set.js';
@@ -13,61 +14,11 @@ import { isWord, parseInteger } from './parse.js';
 // Encodings
 // ---------------------------------------------------------------------------------------------------------------
 
-/*
- * Redis 7.0.15's defaults, as `CONFIG GET` prints them. Lists are always quicklists in 7.0 (the listpack list
- * encoding arrived in 7.2) and sets are intsets or hashtables (listpack sets arrived in 7.2 too).
- */
-const HASH_MAX_LISTPACK_ENTRIES = 512;
-const HASH_MAX_LISTPACK_VALUE = 64;
-const ZSET_MAX_LISTPACK_ENTRIES = 128;
-const ZSET_MAX_LISTPACK_VALUE = 64;
-const SET_MAX_INTSET_ENTRIES = 512;
-/** Strings up to this many bytes live in one allocation with their object header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
-const EMBSTR_SIZE_LIMIT = 44;
-
-const INT64_MIN = -9223372036854775808n;
-const INT64_MAX = 9223372036854775807n;
-
-/** Whether Redis's string2ll accepts `s`: canonical decimal (no '+', no leading zeros, no "-0") in 64 bits. */
-export function isInt64String(s: string): boolean {
-  if (s.length === 0 || s.length > 20 || !/^(0|-?[1-9][0-9]*)$/.test(s)) return false;
-  if (s.length < 18) return true;
-  const n = BigInt(s);
-  return n >= INT64_MIN && n <= INT64_MAX;
-}
-
-/**
- * The name OBJECT ENCODING reports for a value, derived from its current contents with Redis 7.0's default
- * thresholds. Redis converts compact encodings one way only (a hash that once grew past 512 fields stays a
- * hashtable after shrinking); we keep no history, so a shrunken value reports its compact encoding again.
- */
-export function objectEncoding(v: RedisValue): string {
-  if (typeof v === 'string') {
-    if (isInt64String(v)) return 'int';
-    return v.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw';
-  }
-  if (v instanceof Deque) return 'quicklist';
-  if (v instanceof Map) {
-    if (v.size > HASH_MAX_LISTPACK_ENTRIES) return 'hashtable';
-    for (const [field, value] of v) {
-      if (field.length > HASH_MAX_LISTPACK_VALUE || value.length > HASH_MAX_LISTPACK_VALUE) return 'hashtable';
-    }
-    return 'listpack';
-  }
-  if (v instanceof Stream) return 'stream';
-  if (v instanceof Set) {
-    if (v.size > SET_MAX_INTSET_ENTRIES) return 'hashtable';
-    for (const m of v) if (!isInt64String(m)) return 'hashtable';
-    return 'intset';
-  }
-  if (v.size > ZSET_MAX_LISTPACK_ENTRIES) return 'skiplist';
-  for (const [m] of v.entries()) if (m.length > ZSET_MAX_LISTPACK_VALUE) return 'skiplist';
-  return 'listpack';
-}
+export { isInt64String, objectEncoding } from '../store/encoding.js';
 
 /** Whether Redis keeps this aggregate in a compact encoding, which its SCAN family returns whole. */
-function isCompact(v: RedisValue): boolean {
-  const e = objectEncoding(v);
+function isCompact(v: RedisValue, limits: EncodingLimits): boolean {
+  const e = objectEncoding(v, limits);
   return e === 'listpack' || e === 'intset';
 }
 
@@ -330,7 +281,7 @@ function hscan(ctx: CommandContext, argv: string[]): Reply {
   const opts = parseScanOptions(argv, 3, false);
   let fields: string[] = [];
   let next = 0;
-  if (isCompact(hash)) fields = [...hash.keys()];
+  if (isCompact(hash, ctx.core.encodingLimits)) fields = [...hash.keys()];
   else {
     const scannable = { identity: hash, size: hash.size, members: () => hash.keys(), has: (f: string) => hash.has(f) };
     next = scanStep(scannable, cursor, opts.count, fields);
@@ -347,7 +298,7 @@ function sscan(ctx: CommandContext, argv: string[]): Reply {
   const opts = parseScanOptions(argv, 3, false);
   let members: string[] = [];
   let next = 0;
-  if (isCompact(set)) members = intsetOrder(set);
+  if (isCompact(set, ctx.core.encodingLimits)) members = intsetOrder(set);
   else {
     const scannable = { identity: set, size: set.size, members: () => set.values(), has: (m: string) => set.has(m) };
     next = scanStep(scannable, cursor, opts.count, members);
@@ -365,7 +316,7 @@ function zscan(ctx: CommandContext, argv: string[]): Reply {
   if (!zset) return emptyScan();
   const opts = parseScanOptions(argv, 3, false);
   const out: string[] = [];
-  if (isCompact(zset)) {
+  if (isCompact(zset, ctx.core.encodingLimits)) {
     // A listpack is ordered by score and keeps scores in d2string form.
     for (const [m, score] of zset.entries()) {
       if (opts.pattern === null || globMatch(opts.pattern, m)) out.push(m, listpackScore(score));

@@ -16,6 +16,7 @@ import { Stream } from '../store/stream.js';
 import type { Client } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import type { ServerCore } from './server-core.js';
+import { noteWrite } from '../store/encoding.js';
 
 /**
  * What a handler sees of the server while it runs one command: the selected database with Redis's lookup
@@ -249,6 +250,7 @@ export class CommandContext {
   modified(key: string, changes = 1, db: Database = this.db): void {
     this.dirty += changes;
     this.core.signalModifiedKey(db.id, key);
+    noteWrite(db.dict.get(key), this.core.encodingLimits);
   }
 
   /**

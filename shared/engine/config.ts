@@ -91,6 +91,15 @@ const PARAMS: ParamSpec[] = [
   { name: 'tracking-table-max-keys', kind: 'int', default: '1000000', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
   // Data-type encodings that change stored bytes (HyperLogLog's sparse form) or node sizes (streams).
   { name: 'hll-sparse-max-bytes', kind: 'memory', default: '3000', mutable: true, min: 0 },
+  // The compact encodings' thresholds (OBJECT ENCODING, SCAN's whole-listpack replies); the ziplist names are
+  // Redis's older aliases. Lists are quicklists whatever the size (7.0); their node size and compression are kept.
+  { name: 'hash-max-listpack-entries', aliases: ['hash-max-ziplist-entries'], kind: 'int', default: '512', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
+  { name: 'hash-max-listpack-value', aliases: ['hash-max-ziplist-value'], kind: 'memory', default: '64', mutable: true, min: 0 },
+  { name: 'zset-max-listpack-entries', aliases: ['zset-max-ziplist-entries'], kind: 'int', default: '128', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
+  { name: 'zset-max-listpack-value', aliases: ['zset-max-ziplist-value'], kind: 'memory', default: '64', mutable: true, min: 0 },
+  { name: 'set-max-intset-entries', kind: 'int', default: '512', mutable: true, min: 0, max: 9223372036854775807, maxText: '9223372036854775807' },
+  { name: 'list-max-listpack-size', aliases: ['list-max-ziplist-size'], kind: 'int', default: '-2', mutable: true, min: -2147483648, max: 2147483647 },
+  { name: 'list-compress-depth', kind: 'int', default: '0', mutable: true, min: 0, max: 2147483647 },
   { name: 'stream-node-max-bytes', kind: 'memory', default: '4096', mutable: true, min: 0 },
   { name: 'stream-node-max-entries', kind: 'int', default: '100', mutable: true, min: 0 },
   // Scripts: how long a script may run before other clients get BUSY (lua-time-limit is the old name).

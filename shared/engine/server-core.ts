@@ -14,6 +14,7 @@ import { processCommand, processInput, resumeBlocked } from './dispatch.js';
 import { MemoryLimit, type EvictionPolicy, type EvictionResult } from './eviction.js';
 import { Tracking } from './tracking.js';
 import type { Permissions } from './permissions.js';
+import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from '../store/encoding.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
 /**
@@ -198,6 +199,8 @@ export class ServerCore {
   activeExpireEnabled = true;
   /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
   keyspaceEvents = 0;
+  /** The compact encodings' thresholds, from the config (hash-max-listpack-entries and the rest). */
+  encodingLimits: EncodingLimits = DEFAULT_ENCODING_LIMITS;
   /** Client-side caching (CLIENT TRACKING). */
   readonly tracking: Tracking;
   /** Who may run what (ACL users); null: everything is allowed (see permissions.ts). */
@@ -215,6 +218,13 @@ export class ServerCore {
       this.latencyThreshold = this.config.int('latency-monitor-threshold');
       this.latencyTracking = this.config.bool('latency-tracking');
       this.keyspaceEvents = this.config.int('notify-keyspace-events');
+      this.encodingLimits = {
+        hashEntries: this.config.int('hash-max-listpack-entries'),
+        hashValue: this.config.int('hash-max-listpack-value'),
+        zsetEntries: this.config.int('zset-max-listpack-entries'),
+        zsetValue: this.config.int('zset-max-listpack-value'),
+        setIntsetEntries: this.config.int('set-max-intset-entries'),
+      };
       this.memory?.configure({
         maxmemory: this.config.int('maxmemory'),
         policy: this.config.str('maxmemory-policy') as EvictionPolicy,
