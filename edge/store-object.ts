@@ -237,7 +237,12 @@ export class StoreObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = 0;
     this.lastCronAt = 0;
-    this.event(() => {});
+    // The alarm is set a heartbeat period ahead while replicas are attached; an object that slept in between
+    // has a new core whose schedule started at the wake, so the heartbeat goes out from here.
+    this.event(() => {
+      // Unless the periodic cycle this event ran has just sent it (the object stayed awake).
+      if (this.replication.peers.size > 0 && this.core.now() - this.replication.lastPingSentAt >= 1000) this.replication.heartbeat();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -185,13 +185,22 @@ export class AofPersistence implements AppendOnlyHost {
       if (noDir || emptyManifestNow || onlyOldBase) this.upgrade();
     }
     if (this.manifest.base === null && this.manifest.incr.length === 0) return null;
+    this.loadFiles(core);
+    return { history: null, expired: [] };
+  }
+
+  /**
+   * Replays the base and incr files the manifest lists into the core (loadAppendOnlyFiles), from the base's
+   * start. Sets the sizes INFO reports. Throws AofLoadError when a file cannot be loaded.
+   */
+  private loadFiles(core: ServerCore): void {
     const started = performance.now();
     const files = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incr];
     let total = 0;
     for (const f of files) total += fileSize(this.aofPath(f.name));
     if (total === 0) {
       // Files listed but all empty: nothing to load (AOF_EMPTY); the sizes start from zero.
-      return { history: null, expired: [] };
+      return;
     }
     const stats = { ...core.stats, commands: new Map(core.stats.commands), errors: new Map(core.stats.errors) };
     files.forEach((f, i) => {
@@ -224,7 +233,6 @@ export class AofPersistence implements AppendOnlyHost {
     Object.assign(core.stats, stats);
     core.dirty = 0;
     this.log('notice', `DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
-    return { history: null, expired: [] };
   }
 
   /** Redis chdirs to `dir` when it reads the config and stops there when it cannot. */
@@ -773,6 +781,31 @@ export class AofPersistence implements AppendOnlyHost {
 
   rewriting(): boolean {
     return this.running !== null;
+  }
+
+  /**
+   * DEBUG LOADAOF (debug.c): the buffered appends reach the incr file, the dataset and the function libraries
+   * are emptied, and the files of the manifest in memory are replayed (with AOF off too, when a rewrite has
+   * made some). The replay is not appended to the AOF again: the AOF stops listening meanwhile.
+   */
+  reloadFromDisk(): string | null {
+    const core = this.core;
+    if (this.state === 'on') this.flush(true);
+    for (const db of core.dbs) db.clear();
+    core.functionLibraries?.beginLoad().commit();
+    const m = this.manifest;
+    if (m.base === null && m.incr.length === 0) return 'Error trying to load the AOF files: there are none';
+    const wasListening = this.listening;
+    this.listen(false);
+    try {
+      this.loadFiles(core);
+    } catch (e) {
+      if (!(e instanceof AofLoadError)) throw e;
+      return `Error trying to load the AOF files: ${e.message}`;
+    } finally {
+      this.listen(wasListening);
+    }
+    return null;
   }
 
   prepareShutdown(force: boolean): boolean {

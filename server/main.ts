@@ -1,3 +1,4 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { ConfigFileError } from '../shared/engine/config.js';
 import { SERVER_VERSION } from '../shared/commands/connection.js';
 import { parseCommandLine } from './command-line.js';
@@ -44,6 +45,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Redis's first lines, which tools watching a log rely on (the pid, the version, the mode and port).
+  server.logger.log('notice', 'oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo');
+  server.logger.log('notice', `Redis version=${SERVER_VERSION}, bits=64, commit=00000000, modified=0, pid=${process.pid}, just started`);
+  server.logger.log('notice', cli.configFile ? 'Configuration loaded' : 'No config file specified, using the default config.');
+  const config = cli.config;
+  const mode = config.bool('cluster-enabled') ? 'cluster' : 'standalone';
+  if (config.bool('always-show-logo')) {
+    server.logger.log('notice', `Redis ${SERVER_VERSION} (TypeScript, Node ${process.version}) 64 bit, ${mode} mode, Port: ${config.int('port')}, PID: ${process.pid}`);
+  } else {
+    server.logger.log('notice', `Running mode=${mode}, port=${config.int('port')}.`);
+  }
   try {
     await server.start();
   } catch (e) {
@@ -52,6 +64,21 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw e;
+  }
+  const pidfile = config.str('pidfile');
+  if (pidfile !== '') {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+      process.on('exit', () => {
+        try {
+          unlinkSync(pidfile);
+        } catch {
+          // already gone
+        }
+      });
+    } catch (e) {
+      server.logger.log('warning', `Failed to write PID file: ${(e as Error).message}`);
+    }
   }
   let signalled = false;
   // As Redis: a signal shuts down like SHUTDOWN with shutdown-on-sigterm / shutdown-on-sigint's options, waiting

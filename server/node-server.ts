@@ -26,6 +26,7 @@ import { RdbPersistence } from './rdb-persistence.js';
 import { AofPersistence } from './aof-persistence.js';
 import { tcpTransport, webSocketTransport } from './socket-transport.js';
 import { TlsSupport } from './tls-support.js';
+import { chmodSync, unlinkSync } from 'node:fs';
 
 // Buffer decodes latin1 natively: much faster than portable JS for keys and values of more than a few bytes.
 setNativeBinaryDecoder((bytes, start, end) =>
@@ -71,6 +72,10 @@ export class NodeServer {
   private readonly sockets = new Set<{ end(): void; destroy(): void }>();
   /** The TCP port actually bound (the configured one). */
   tcpPort = 0;
+  /** The `bind` and `port` the listeners were made for ('' while they are being moved). */
+  private tcpBinding = '';
+  /** A move of the listeners in progress (CONFIG SET port / bind). */
+  private rebinding: Promise<void> = Promise.resolve();
   /** The HTTP/WebSocket port actually bound. */
   httpPort = 0;
   private stopping: Promise<void> | null = null;
@@ -189,22 +194,22 @@ export class NodeServer {
   async start(): Promise<void> {
     const config = this.core.config;
     const port = config.int('port');
-    if (port !== 0) {
-      const binds = config.str('bind').split(/\s+/).filter(Boolean);
-      for (const b of binds) {
-        const optional = b.startsWith('-');
-        const addr = optional ? b.slice(1) : b;
-        const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
-        try {
-          this.tcpServers.push(await this.listenTcp(host, port));
-        } catch (e) {
-          if (optional) continue;
-          await this.stop();
-          throw new ListenError(`Could not create server TCP listening socket ${addr}:${port}: bind: ${describeListenError(e)}`);
-        }
-      }
-      this.tcpPort = port;
+    try {
+      await this.bindTcp();
+    } catch (e) {
+      await this.stop();
+      throw e;
     }
+    try {
+      await this.listenUnix();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+    // CONFIG SET port / bind moves the listeners, as Redis's changeListener does.
+    config.onChange((name) => {
+      if ((name === 'port' || name === 'bind') && !this.stopping) this.rebindTcp();
+    });
     try {
       await this.tls.listen();
     } catch (e) {
@@ -245,6 +250,83 @@ export class NodeServer {
     this.logger.log('notice', `Ready to accept connections tcp (port ${this.tcpPort}${tlsPort}, http ${this.httpPort})`);
   }
 
+  /**
+   * Binds the configured port on every `bind` address (a leading '-' makes one optional); throws ListenError
+   * with Redis's words, leaving nothing bound, when a required one fails.
+   */
+  private async bindTcp(): Promise<void> {
+    const config = this.core.config;
+    const port = config.int('port');
+    const bind = config.str('bind');
+    this.tcpBinding = `${bind}\0${port}`;
+    if (port === 0) {
+      this.tcpPort = 0;
+      return;
+    }
+    const servers: TcpServer[] = [];
+    for (const b of bind.split(/\s+/).filter(Boolean)) {
+      const optional = b.startsWith('-');
+      const addr = optional ? b.slice(1) : b;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      try {
+        servers.push(await this.listenTcp(host, port));
+      } catch (e) {
+        if (optional) continue;
+        await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+        throw new ListenError(`Could not create server TCP listening socket ${addr}:${port}: bind: ${describeListenError(e)}`);
+      }
+    }
+    this.tcpServers.push(...servers);
+    this.tcpPort = port;
+  }
+
+  /**
+   * CONFIG SET port or bind: closes the listeners (connected clients stay) and binds the new address. Binding is
+   * asynchronous here, so an address that cannot be bound is logged rather than refused.
+   */
+  private rebindTcp(): void {
+    const config = this.core.config;
+    if (`${config.str('bind')}\0${config.int('port')}` === this.tcpBinding) return;
+    const old = this.tcpServers;
+    this.tcpServers = [];
+    this.tcpBinding = '';
+    this.rebinding = (async () => {
+      await this.rebinding;
+      await Promise.all(old.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      if (this.stopping) return;
+      try {
+        await this.bindTcp();
+      } catch (e) {
+        this.tcpPort = 0;
+        this.logger.log('warning', (e as Error).message);
+      }
+    })();
+  }
+
+  /**
+   * `unixsocket`: a Unix domain socket beside the TCP port, as Redis's (a stale file is replaced; its mode
+   * set from `unixsocketperm` when given). Clients on it show the path as their address.
+   */
+  private async listenUnix(): Promise<void> {
+    const config = this.core.config;
+    const socketPath = config.str('unixsocket');
+    if (socketPath === '') return;
+    try {
+      unlinkSync(socketPath);
+    } catch {
+      // none there
+    }
+    const server = createTcpServer((socket) => this.acceptTcp(socket, socketPath));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => reject(new ListenError(`Failed opening Unix socket: ${describeListenError(e)}`)));
+      server.listen(socketPath, () => resolve());
+    });
+    const perm = config.int('unixsocketperm');
+    if (perm !== 0) chmodSync(socketPath, perm);
+    this.tcpServers.push(server);
+    this.logger.log('notice', `The server is now ready to accept connections at ${socketPath}`);
+  }
+
   private listenTcp(host: string, port: number): Promise<TcpServer> {
     return new Promise((resolve, reject) => {
       const server = createTcpServer({ noDelay: true }, (socket) => this.acceptTcp(socket));
@@ -274,8 +356,13 @@ export class NodeServer {
     });
   }
 
-  private acceptTcp(socket: Socket): void {
+  private acceptTcp(socket: Socket, unixPath?: string): void {
     const { transport, info } = tcpTransport(socket);
+    if (unixPath !== undefined) {
+      info.addr = `${unixPath}:0`;
+      info.laddr = `${unixPath}:0`;
+      info.loopback = true;
+    }
     socket.setKeepAlive(true, this.core.config.int('tcp-keepalive') * 1000);
     const client = this.core.connect(transport, info);
     if (!client) return;
@@ -352,6 +439,7 @@ export class NodeServer {
       for (const c of [...this.core.clients.values()]) this.core.kill(c);
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
+      await this.rebinding;
       await Promise.all(this.tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       this.tcpServers = [];
       await this.tls.close();

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RestoredDataset } from '../shared/create-server.js';
 import type { Config } from '../shared/engine/config.js';
@@ -247,6 +247,16 @@ export class RdbPersistence implements SnapshotPersistence {
 
   lastSave(): number {
     return this.lastSaveAt;
+  }
+
+  readSnapshot(): Uint8Array | null {
+    try {
+      const buf = readFileSync(path.join(this.config.str('dir'), this.config.str('dbfilename')));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch {
+      // Redis's rdbLoad fails alike on a missing or unreadable file (RDB_NOT_EXIST / RDB_FAILED).
+      return null;
+    }
   }
 
   /** Resolves when the background save under way (if any) has finished writing (tests, shutdown). */

@@ -100,7 +100,9 @@ export function tcpTransport(socket: Socket): { transport: Transport; info: Conn
       close: () => {
         // The queued replies (QUIT's +OK, a protocol error) go before the FIN.
         flushOutput(pending);
-        socket.end();
+        // Then the socket is closed for good, as Redis close()s it: a peer that keeps sending (a desynced
+        // protocol stream) gets a reset instead of writing into a half-closed connection forever.
+        socket.end(() => socket.destroy());
       },
       bufferedAmount: () => pending.bytes + socket.writableLength,
     },

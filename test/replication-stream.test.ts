@@ -11,7 +11,7 @@ import { startServer, type ServerProcess } from './helpers/server-process.js';
 let ours: ServerProcess;
 let stock: StockRedis;
 beforeAll(async () => {
-  [ours, stock] = await Promise.all([startServer(), startStockRedis()]);
+  [ours, stock] = await Promise.all([startServer(), startStockRedis(['--enable-debug-command', 'yes'])]);
 });
 afterAll(async () => {
   await Promise.all([ours?.stop(), stock?.stop()]);
@@ -40,6 +40,40 @@ describe('the replication stream, as Redis’s test suite reads it', () => {
           stream.close();
         }
       } finally {
+        await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '10');
+        c.close();
+      }
+    }
+  });
+
+  it('sends the DELs of keys SCAN and RANDOMKEY find expired bare, not in MULTI/EXEC (TOUCHES_ARBITRARY_KEYS)', async () => {
+    for (const [name, port] of servers()) {
+      const c = await RespConnection.tcp(port);
+      try {
+        await c.call('FLUSHALL');
+        await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '3600');
+        await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+        const stream = await attachToReplicationStream(port);
+        try {
+          for (const cmd of ['SCAN', 'RANDOMKEY']) {
+            await c.call('SET', 'a', '1', 'PX', '1');
+            await c.call('SET', 'b', '1', 'PX', '1');
+            await c.call('SET', 'c', '1', 'PX', '1');
+            const started = Date.now();
+            while (Date.now() - started < 5) {
+              // Let the TTLs pass: the keys expire only when a command looks at them.
+            }
+            await (cmd === 'SCAN' ? c.call('SCAN', '0', 'COUNT', '100') : c.call('RANDOMKEY'));
+            const seen: string[][] = [];
+            for (let next = await stream.next(); next; next = await stream.next(300)) seen.push(next);
+            const shapes = seen.filter((a) => a[0] !== 'SET' && a[0] !== 'SELECT').map((a) => a[0]);
+            expect(shapes, `${name} ${cmd}`).toEqual(['DEL', 'DEL', 'DEL']);
+          }
+        } finally {
+          stream.close();
+        }
+      } finally {
+        await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
         await c.call('CONFIG', 'SET', 'repl-ping-replica-period', '10');
         c.close();
       }

@@ -279,6 +279,51 @@ describe('script errors', () => {
       'return type(getmetatable(_G))',
     );
   });
+
+  it('metatables of protected tables: setmetatable refuses, getmetatable gives read-only tables or nil', async () => {
+    await evals(
+      'setmetatable(_G, {})',
+      'setmetatable(redis, {})',
+      'return {pcall(setmetatable, cjson, {})}',
+      'local g = getmetatable(_G) g.__index = {}',
+      'local g = getmetatable(_G) return {type(g.__index), tostring(getmetatable(g)), getmetatable(_G) == g}',
+      'return {tostring(getmetatable(redis)), tostring(getmetatable(string)), tostring(getmetatable(5))}',
+      "return getmetatable('').__index == string",
+      "getmetatable('').__index = {}",
+      "getmetatable('').x = 1",
+      "rawset(_G, 'x', 1)",
+      "return {pcall(rawset, string, 'x', 1)}",
+      'local t = setmetatable({}, {__metatable = 1}) return {pcall(setmetatable, t, {})}',
+      'local mt = {} local t = setmetatable({}, mt) return getmetatable(t) == mt',
+      'return coroutine.wrap(function() return type(getmetatable(_G)) end)()',
+      'return {pcall(getmetatable)}',
+    );
+  });
+
+  it('loadstring and load refuse precompiled chunks as Redis 7.0 does, and report errors as Lua 5.1', async () => {
+    await evals(
+      'return loadstring(string.dump(function() return 1 end))()',
+      "local f, e = loadstring('\\027Lua') return {tostring(f), e}",
+      "local i = 0 local f, e = load(function() i = i + 1 if i == 1 then return string.dump(function() return 1 end) end end) return {tostring(f), e}",
+      "local i = 0 local f, e = load(function() i = i + 1 if i == 1 then return 'return 7' end end) return {f(), e}",
+      "return {pcall(load, 'return 1')}",
+      'return {pcall(loadstring)}',
+      "local f, e = loadstring('return 1', 'chunky') return {f(), e}",
+      "local f, e = loadstring('x=', 'chunky') return {tostring(f), e}",
+      "local f, e = loadstring('x= 1 +\\n 2 +') return {tostring(f), e}",
+      "local f, e = loadstring('x=', '=named') return {tostring(f), e}",
+      "local f = loadstring('return 1 + nil') return {pcall(f)}",
+      "local f, e = loadstring('\\001') return {tostring(f), e}",
+      "local f, e = loadstring('return 12345678901234567890123456789012345678901234567890 +') return {tostring(f), e}",
+      "local f, e = loadstring('return 123456789012345678901234567890123456789012345678901234567890123 +') return {tostring(f), e}",
+      "local f = loadstring('return 12345678901234567890123456789012345678901234567890 + nil') return {pcall(f)}",
+      "local f, e = load(function() return nil end, 'x= 1') return {type(f), e}",
+      "local f, e = load(function() return {} end) return {type(f), e}",
+      "local f, e = load(function() error('boom') end) return {type(f), type(e), e.err}",
+      '\x01',
+      "return {pcall(string.rep)}",
+    );
+  });
 });
 
 describe('the redis library', () => {
@@ -582,6 +627,21 @@ describe('EVALSHA, SCRIPT and their errors', () => {
 });
 
 describe('shebang flags and read-only scripts', () => {
+  it('min-replicas-to-write not met: write-flagged scripts and writes without a shebang get NOREPLICAS', async () => {
+    await same([
+      ['SET', 'x', 'v'],
+      ['CONFIG', 'SET', 'min-replicas-to-write', '1'],
+      ['EVAL', "#!lua flags=no-writes\nreturn redis.call('GET', 'x')", 1, 'x'],
+      ['EVAL', "return redis.call('GET', 'x')", 1, 'x'],
+      ['EVAL', "#!lua\nreturn redis.call('GET', 'x')", 1, 'x'],
+      ['EVAL', "return redis.call('SET', 'x', 1)", 1, 'x'],
+      ['EVAL', "return redis.pcall('SET', 'x', 1)", 1, 'x'],
+      ['EVAL_RO', '#!lua\nreturn 1', 0],
+      ['CONFIG', 'SET', 'min-replicas-to-write', '0'],
+      ['EVAL', "return redis.call('SET', 'x', 1)", 1, 'x'],
+    ]);
+  });
+
   it('no-writes, EVAL_RO, and shebang parsing errors', async () => {
     await same([
       ['EVAL', "#!lua flags=no-writes\nreturn redis.call('GET', 'k')", 0],
@@ -696,6 +756,58 @@ describe('statistics', () => {
     expect(a).toEqual(b);
     expect(a.errors.length).toBeGreaterThan(3);
     expect(a.counts.length).toBeGreaterThan(5);
+  });
+});
+
+describe('ACL users in scripts', () => {
+  it('redis.call refuses what the caller may not run (logged with context lua); redis.acl_check_cmd answers', async () => {
+    const run = async (port: number) => {
+      const admin = await RespConnection.tcp(port);
+      const bob = await RespConnection.tcp(port);
+      try {
+        await admin.call('ACL', 'LOG', 'RESET');
+        await admin.call('CONFIG', 'RESETSTAT');
+        await admin.call('ACL', 'SETUSER', 'sbob', 'on', '>123', '+@scripting', '+set', '+publish', '~x*', '&ch1');
+        const replies: unknown[] = [await bob.call('AUTH', 'sbob', '123')];
+        for (const body of [
+          "return redis.pcall('hset', 'xx', 'f', 1)",
+          "return redis.pcall('set', 'yy', 1)",
+          "return redis.pcall('set', 'xx', 1)",
+          "return redis.pcall('publish', 'zz', 1)",
+          "return redis.pcall('publish', 'ch1', 1)",
+          "return redis.call('set', 'yy', 1)",
+          "return redis.acl_check_cmd('set', 'xx', 1)",
+          "return redis.acl_check_cmd('hset', 'xx', 'f', 1)",
+          "return redis.acl_check_cmd('set', 'yy', 1)",
+          "return redis.acl_check_cmd('get')",
+          "return redis.acl_check_cmd('config')",
+          "return redis.acl_check_cmd('config', 'get', 'x')",
+          "return redis.acl_check_cmd('config', 'nosuch')",
+          "return redis.acl_check_cmd('invalid-cmd', 'arg')",
+        ]) {
+          replies.push(await bob.call('EVAL', body, 0));
+        }
+        const log = (await admin.call('ACL', 'LOG')) as Reply[][];
+        const entries = log.map((e) => {
+          const m = new Map<unknown, unknown>();
+          for (let i = 0; i < e.length; i += 2) m.set(e[i], e[i + 1]);
+          return [m.get('count'), m.get('reason'), m.get('context'), m.get('object'), m.get('username'), /cmd=eval /.test(String(m.get('client-info')))];
+        });
+        const stats = ((await admin.call('INFO', 'commandstats')) as string)
+          .split('\r\n')
+          .filter((l) => /^cmdstat_(set|hset|publish):/.test(l))
+          .map((l) => l.replace(/usec=[^,]*,usec_per_call=[^,]*,/, ''))
+          .sort();
+        return { replies, entries, stats };
+      } finally {
+        await admin.call('ACL', 'DELUSER', 'sbob');
+        admin.close();
+        bob.close();
+      }
+    };
+    const [a, b] = await Promise.all([run(ours.port), run(stock.port)]);
+    expect(a).toEqual(b);
+    expect(a.entries.length).toBe(3);
   });
 });
 

@@ -97,3 +97,18 @@ describe('CLIENT PAUSE', () => {
     );
   });
 });
+
+describe('CLIENT PAUSE and INFO', () => {
+  it('counts clients held by the pause in blocked_clients, as Redis 7.0 does, until the pause ends', () => {
+    const h = createHarness();
+    const admin = h.client();
+    const writer = h.client();
+    const blockedClients = () => /blocked_clients:(\d+)/.exec(String(admin.call('INFO', 'clients')))?.[1];
+    admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    writer.send('SET', 'k', 'v');
+    expect(blockedClients()).toBe('1');
+    admin.call('CLIENT', 'UNPAUSE');
+    expect(writer.next()).toEqual(OK);
+    expect(blockedClients()).toBe('0');
+  });
+});

@@ -7,6 +7,7 @@ import { ChunkSink } from '../rdb/chunk-sink.js';
 import { lzfCompress } from '../rdb/lzf.js';
 import { encodeStream, type StreamNodeLimits } from '../rdb/stream-rdb.js';
 import { formatDouble } from '../resp/reply.js';
+import { DEFAULT_QUICKLIST_SETTINGS, type QuicklistSettings } from './debug-quicklist.js';
 import { objectEncoding } from './scan.js';
 
 /**
@@ -17,21 +18,24 @@ import { objectEncoding } from './scan.js';
  * rebuilt here exactly as Redis builds them from the value's current contents.
  *
  * Limits of the rebuild: a list's quicklist nodes are laid out as if every element had been appended at the
- * tail (RPUSH order), which is what Redis has for lists built that way and for any list of one node (up to
- * about 8 KB); lists shaped by LPUSH, LINSERT or trimming across node boundaries can be cut differently in
- * Redis. An intset's width is that of its current members (Redis never narrows one after a removal). A stream
+ * tail (RPUSH order) under the list's settings (debug-quicklist.ts), which is what Redis has for lists built
+ * that way and for any list of one node (up to about 8 KB by default); lists shaped by LPUSH, LINSERT or
+ * trimming across node boundaries can be cut differently in Redis. With list-compress-depth, every node past
+ * that depth from both ends is taken as compressed, Redis's steady state (a node it decompressed to read
+ * stays so until the next write near it). An intset's width is that of its current members (Redis never narrows one after a removal). A stream
  * that had entries deleted (XDEL) comes out shorter: Redis keeps deleted entries, flagged, inside their node's
  * listpack until the node is rewritten, and our store keeps only the live ones.
  */
 
-/** list-max-listpack-size and list-compress-depth: Redis 7.0's defaults (this server has no such settings). */
-const LIST_FILL = -2;
-const LIST_COMPRESS_DEPTH = 0;
 /** quicklist.c's optimization_level, SIZE_SAFETY_LIMIT and SIZE_ESTIMATE_OVERHEAD. */
 const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
 const SIZE_SAFETY_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
-/** quicklist's container type for listpack nodes (QUICKLIST_NODE_CONTAINER_PACKED). */
+/** quicklist.c's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE: when a node is worth LZF-compressing. */
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+/** quicklist's container types: one raw element (PLAIN) or a listpack (PACKED). */
+const CONTAINER_PLAIN = 1;
 const CONTAINER_PACKED = 2;
 
 const INT64_MIN = -(1n << 63n);
@@ -43,6 +47,8 @@ const DOUBLE2LL_LIMIT = 4611686018427387904;
 export interface SerializeOptions {
   /** rdbcompression. */
   compress: boolean;
+  /** How lists are cut into quicklist nodes (Redis's defaults when not given). */
+  quicklist?: QuicklistSettings;
   /** stream-node-max-bytes / -entries. */
   streamNodeLimits: StreamNodeLimits;
 }
@@ -236,29 +242,64 @@ function intsetBlob(s: Set<string>): Uint8Array {
   return out;
 }
 
-/** Whether quicklist would append an element of `sz` bytes to a node (_quicklistNodeAllowInsert). */
-function allowInsert(node: Listpack, sz: number): boolean {
+/** Whether quicklist would append an element of `sz` bytes to a listpack node (_quicklistNodeAllowInsert). */
+function allowInsert(node: Listpack, sz: number, fill: number): boolean {
   const newSize = node.bytes + sz + SIZE_ESTIMATE_OVERHEAD;
-  if (LIST_FILL < 0) {
-    const level = OPTIMIZATION_LEVEL[-LIST_FILL - 1];
+  if (fill < 0) {
+    const level = OPTIMIZATION_LEVEL[-fill - 1];
     if (level !== undefined && newSize <= level) return true;
   }
   if (newSize > SIZE_SAFETY_LIMIT) return false;
-  return node.length < LIST_FILL;
+  return node.length < fill;
 }
 
-/** A list's quicklist nodes, cut as tail appends cut them. */
-function quicklistNodes(list: Deque<string>): Listpack[] {
-  const nodes: Listpack[] = [];
+/** A quicklist node: a listpack, or (an element at or over the packed threshold) that element alone. */
+type QuicklistNode = Listpack | { plain: string };
+
+/** A node's size in bytes (quicklistNode->sz): the listpack's, or the plain element's. */
+function nodeBytes(node: QuicklistNode): number {
+  return node instanceof Listpack ? node.bytes : node.plain.length;
+}
+
+/**
+ * A list's quicklist nodes, cut as tail appends cut them (quicklistPushTail): a large element gets a plain
+ * node of its own and the element after it starts a new listpack.
+ */
+function quicklistNodes(list: Deque<string>, settings: QuicklistSettings): QuicklistNode[] {
+  const nodes: QuicklistNode[] = [];
   let tail: Listpack | undefined;
   for (const item of list) {
-    if (!tail || !allowInsert(tail, item.length)) {
+    if (item.length >= settings.packedThreshold) {
+      nodes.push({ plain: item });
+      tail = undefined;
+      continue;
+    }
+    if (!tail || !allowInsert(tail, item.length, settings.fill)) {
       tail = new Listpack();
       nodes.push(tail);
     }
     tail.string(item);
   }
   return nodes;
+}
+
+/**
+ * Bytes rdbSaveObject writes for one node: its container, then the node as a compressed quicklist keeps it
+ * (the LZF blob as is, when the node is an interior one __quicklistCompressNode managed to compress) or else
+ * as rdbSaveRawString writes the raw bytes.
+ */
+function quicklistNodeSize(node: QuicklistNode, interior: boolean, compress: boolean): number {
+  const raw = node instanceof Listpack ? node.finish() : binaryToBytes(node.plain);
+  const container = node instanceof Listpack ? CONTAINER_PACKED : CONTAINER_PLAIN;
+  if (interior && raw.length >= MIN_COMPRESS_BYTES) {
+    // lzf_compress into sz bytes, kept only when it saves more than MIN_COMPRESS_IMPROVE.
+    const packed = lzfCompress(raw, raw.length);
+    if (packed && packed.length + MIN_COMPRESS_IMPROVE < raw.length) {
+      return lengthSize(container) + 1 + lengthSize(packed.length) + lengthSize(raw.length) + packed.length;
+    }
+  }
+  const body = node instanceof Listpack ? blobSize(raw, compress) : stringSize(node.plain, compress);
+  return lengthSize(container) + body;
 }
 
 /** Reads an RDB length (rdbLoadLen) at `pos`: [value, bytes taken]. */
@@ -327,9 +368,16 @@ export function serializedLength(value: RedisValue, opts: SerializeOptions): num
   const { compress } = opts;
   if (typeof value === 'string') return stringSize(value, compress);
   if (value instanceof Deque) {
-    const nodes = quicklistNodes(value);
+    const settings = opts.quicklist ?? DEFAULT_QUICKLIST_SETTINGS;
+    const nodes = quicklistNodes(value, settings);
+    // __quicklistCompress leaves `depth` nodes raw at each end, and compresses nothing in a shorter list.
+    const depth = settings.compressDepth;
+    const compressing = depth > 0 && nodes.length > 2 * depth;
     let n = lengthSize(nodes.length);
-    for (const node of nodes) n += lengthSize(CONTAINER_PACKED) + blobSize(node.finish(), compress);
+    nodes.forEach((node, i) => {
+      const interior = compressing && i >= depth && i < nodes.length - depth;
+      n += quicklistNodeSize(node, interior, compress);
+    });
     return n;
   }
   if (value instanceof Stream) return streamSize(value, opts);
@@ -357,13 +405,13 @@ export function serializedLength(value: RedisValue, opts: SerializeOptions): num
  * The quicklist fields DEBUG OBJECT appends for a list:
  * ` ql_nodes:N ql_avg_node:F ql_listpack_max:N ql_compressed:0|1 ql_uncompressed_size:N`.
  */
-export function quicklistFields(list: Deque<string>): string {
-  const nodes = quicklistNodes(list);
+export function quicklistFields(list: Deque<string>, settings: QuicklistSettings = DEFAULT_QUICKLIST_SETTINGS): string {
+  const nodes = quicklistNodes(list, settings);
   let size = 0;
-  for (const node of nodes) size += node.bytes;
+  for (const node of nodes) size += nodeBytes(node);
   const avg = (list.length / nodes.length).toFixed(2);
   return (
-    ` ql_nodes:${nodes.length} ql_avg_node:${avg} ql_listpack_max:${LIST_FILL}` +
-    ` ql_compressed:${LIST_COMPRESS_DEPTH !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
+    ` ql_nodes:${nodes.length} ql_avg_node:${avg} ql_listpack_max:${settings.fill}` +
+    ` ql_compressed:${settings.compressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${size}`
   );
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Config } from '../engine/config.js';
-import type { SnapshotPersistence } from '../engine/server-core.js';
+import type { AppendOnlyHost, SnapshotPersistence } from '../engine/server-core.js';
+import { writeRdb } from '../rdb/rdb-writer.js';
+import { quicklistPackedThreshold, replyBufferSettings } from './debug.js';
 import { createServerCore } from '../create-server.js';
 import {
   BoolReply,
@@ -19,12 +21,17 @@ import { createHarness, OK_REPLY, TestClient } from '../../test/helpers/core-har
 const ZEROS = '0'.repeat(40);
 const status = (r: Reply): string => (r as SimpleString).value;
 
-/** A core whose host has snapshot persistence: counts saves and fails them on demand. */
-function persistentCore(opts: { failSave?: boolean } = {}) {
+/**
+ * A core whose host has snapshot persistence: counts saves and fails them on demand. With `file`, saves write
+ * an RDB into `disk.file`, which readSnapshot returns (null: no file), as the Node server's files do.
+ */
+function persistentCore(opts: { failSave?: boolean; file?: boolean; appendOnly?: AppendOnlyHost } = {}) {
   const saves: number[] = [];
+  const disk: { file: Uint8Array | null } = { file: null };
   const persistence: SnapshotPersistence = {
     save: () => {
       saves.push(1);
+      if (opts.file && !opts.failSave) disk.file = concat([...writeRdb({ dbs: core.dbs, now: 1_700_000_000_000 })]);
       return !opts.failSave;
     },
     backgroundSave: () => true,
@@ -32,12 +39,23 @@ function persistentCore(opts: { failSave?: boolean } = {}) {
     saving: () => false,
     abortBackgroundSave: () => {},
     lastSave: () => 0,
+    ...(opts.file ? { readSnapshot: () => disk.file } : {}),
   };
   const { core } = createServerCore({
-    host: { now: () => 1_700_000_000_000, log: () => {}, persistence },
+    host: { now: () => 1_700_000_000_000, log: () => {}, persistence, appendOnly: opts.appendOnly },
     config: new Config({ 'enable-debug-command': 'yes' }),
   });
-  return { core, saves, client: () => new TestClient(core) };
+  return { core, saves, disk, client: () => new TestClient(core) };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 describe('DEBUG HELP and unknown subcommands', () => {
@@ -306,6 +324,155 @@ describe('DEBUG RELOAD', () => {
   });
 });
 
+describe('DEBUG RELOAD with function libraries', () => {
+  const LIB1 = "#!lua name=lib1\nredis.register_function('f1', function() return 1 end)";
+  const LIB2 = "#!lua name=lib2\nredis.register_function('f2', function() return 2 end)";
+
+  it('round-trips the libraries; NOFLUSH fails on a library that exists, NOFLUSH MERGE lets the RDB win', () => {
+    const c = createHarness().client();
+    c.call('FUNCTION', 'LOAD', LIB1);
+    expect(c.call('DEBUG', 'RELOAD')).toEqual(OK_REPLY);
+    expect(c.call('FCALL', 'f1', '0')).toBe(1);
+    expect(c.call('DEBUG', 'RELOAD', 'NOFLUSH')).toEqual(new ErrorReply('ERR Error trying to load the RDB dump'));
+    expect(c.call('FCALL', 'f1', '0')).toBe(1);
+    expect(c.call('DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE')).toEqual(OK_REPLY);
+    expect(c.call('FCALL', 'f1', '0')).toBe(1);
+  });
+});
+
+describe('DEBUG RELOAD through the runtime\'s snapshot file', () => {
+  it('NOSAVE replaces the dataset with the file as saved; NOSAVE NOFLUSH MERGE adds it to the dataset', () => {
+    const p = persistentCore({ file: true });
+    const c = p.client();
+    c.call('SET', 'saved', '1', 'PX', '50000');
+    expect(c.call('SAVE')).toEqual(OK_REPLY);
+    c.call('SET', 'saved', 'changed');
+    c.call('SET', 'unsaved', '1');
+    expect(c.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE')).toEqual(OK_REPLY);
+    expect(c.call('GET', 'saved')).toBe('1');
+    expect(c.call('PTTL', 'saved')).toBe(50000);
+    expect(c.call('GET', 'unsaved')).toBe('1');
+    expect(c.call('DEBUG', 'RELOAD', 'NOSAVE')).toEqual(OK_REPLY);
+    expect(c.call('EXISTS', 'unsaved')).toBe(0);
+    expect(p.saves).toHaveLength(1);
+  });
+
+  it('reads back the file it has just saved', () => {
+    const p = persistentCore({ file: true });
+    const c = p.client();
+    c.call('RPUSH', 'l', 'a', 'b');
+    expect(c.call('DEBUG', 'RELOAD')).toEqual(OK_REPLY);
+    expect(p.disk.file).not.toBeNull();
+    p.disk.file = null;
+    c.call('SET', 'k', 'v');
+    // The file vanished after the save: the load fails, as Redis's rdbLoad on a missing file.
+    p.core.host.persistence!.save = () => true;
+    expect(c.call('DEBUG', 'RELOAD')).toEqual(new ErrorReply('ERR Error trying to load the RDB dump'));
+  });
+
+  it('NOSAVE without a file fails after emptying the dataset (as Redis), or with NOFLUSH leaves it', () => {
+    const p = persistentCore({ file: true });
+    const c = p.client();
+    c.call('SET', 'k', 'v');
+    expect(c.call('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH')).toEqual(new ErrorReply('ERR Error trying to load the RDB dump'));
+    expect(c.call('DBSIZE')).toBe(1);
+    expect(c.call('DEBUG', 'RELOAD', 'NOSAVE')).toEqual(new ErrorReply('ERR Error trying to load the RDB dump'));
+    expect(c.call('DBSIZE')).toBe(0);
+  });
+});
+
+describe('DEBUG LOADAOF', () => {
+  it('is refused where the runtime keeps no append-only file', () => {
+    const c = createHarness().client();
+    expect(c.call('DEBUG', 'LOADAOF')).toEqual(
+      new ErrorReply('ERR DEBUG LOADAOF is not supported: this server keeps no append-only file'),
+    );
+    expect(c.call('DEBUG', 'LOADAOF', 'x')).toEqual(
+      new ErrorReply("ERR unknown subcommand or wrong number of arguments for 'LOADAOF'. Try DEBUG HELP."),
+    );
+  });
+
+  it('asks the runtime to reload; the reload is no change to save or propagate and invalidates WATCH', () => {
+    let reloads = 0;
+    let failure: string | null = null;
+    const appendOnly: AppendOnlyHost = {
+      backgroundRewrite: () => ({ status: 'ok' }),
+      rewriting: () => false,
+      prepareShutdown: () => true,
+      reloadFromDisk: () => {
+        reloads++;
+        return failure;
+      },
+    };
+    const p = persistentCore({ appendOnly });
+    const c = p.client();
+    const w = p.client();
+    c.call('SET', 'k', 'v');
+    w.call('WATCH', 'k');
+    expect(p.core.dirty).toBeGreaterThan(0);
+    expect(c.call('DEBUG', 'LOADAOF')).toEqual(OK_REPLY);
+    expect(reloads).toBe(1);
+    expect(p.core.dirty).toBe(0);
+    w.call('MULTI');
+    expect(w.call('EXEC')).toEqual(NULL_ARRAY);
+    failure = 'Error trying to load the AOF files: bad file';
+    expect(c.call('DEBUG', 'LOADAOF')).toEqual(new ErrorReply('ERR Error trying to load the AOF files: bad file'));
+  });
+});
+
+describe('DEBUG REPLYBUFFER', () => {
+  it('sets the peak reset time (ms, NEVER, RESET) and resizing, validated as Redis does', () => {
+    const h = createHarness();
+    const c = h.client();
+    const settings = () => replyBufferSettings(h.core);
+    expect(settings()).toEqual({ peakResetTimeMs: 5000, resizing: true });
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'PEAK-RESET-TIME', '100')).toEqual(OK_REPLY);
+    expect(settings().peakResetTimeMs).toBe(100);
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'peak-reset-time', 'never')).toEqual(OK_REPLY);
+    expect(settings().peakResetTimeMs).toBe(-1);
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'peak-reset-time', 'reset')).toEqual(OK_REPLY);
+    expect(settings().peakResetTimeMs).toBe(5000);
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'peak-reset-time', '1.5')).toEqual(
+      new ErrorReply('ERR value is not an integer or out of range'),
+    );
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'resizing', 'x')).toEqual(OK_REPLY);
+    expect(settings().resizing).toBe(false);
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'resizing', '1')).toEqual(OK_REPLY);
+    expect(settings().resizing).toBe(true);
+    const unknown = new ErrorReply("ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG HELP.");
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'foo', '1')).toEqual(unknown);
+    expect(c.call('DEBUG', 'REPLYBUFFER', 'resizing')).toEqual(unknown);
+  });
+});
+
+describe('DEBUG QUICKLIST-PACKED-THRESHOLD', () => {
+  it('takes a memory size as Redis\'s memtoull reads it, up to 4GB - 1MB; 0 restores the 1GB default', () => {
+    const h = createHarness();
+    const c = h.client();
+    const set = (v: string) => c.call('DEBUG', 'QUICKLIST-PACKED-THRESHOLD', v);
+    const refused = new ErrorReply('ERR argument must be a memory value bigger than 1 and smaller than 4gb');
+    expect(quicklistPackedThreshold(h.core)).toBe(2 ** 30);
+    expect(set('1b')).toEqual(OK_REPLY);
+    expect(quicklistPackedThreshold(h.core)).toBe(1);
+    expect(set('1KB')).toEqual(OK_REPLY);
+    expect(quicklistPackedThreshold(h.core)).toBe(1024);
+    expect(set('1k')).toEqual(OK_REPLY);
+    expect(quicklistPackedThreshold(h.core)).toBe(1000);
+    expect(set('4095mb')).toEqual(OK_REPLY);
+    expect(quicklistPackedThreshold(h.core)).toBe(2 ** 32 - 2 ** 20);
+    expect(set('0')).toEqual(OK_REPLY);
+    expect(quicklistPackedThreshold(h.core)).toBe(2 ** 30);
+    expect(set('')).toEqual(OK_REPLY);
+    for (const bad of ['4gb', '4294967295', '-1', '1.5k', 'abc', '99999999999999999999']) expect(set(bad)).toEqual(refused);
+    expect(quicklistPackedThreshold(h.core)).toBe(2 ** 30);
+    // List commands are unaffected: elements above the threshold behave as any other.
+    expect(set('1b')).toEqual(OK_REPLY);
+    c.call('RPUSH', 'l', 'xxxxxxxxxx', '9');
+    c.call('LINSERT', 'l', 'BEFORE', '9', 'yy');
+    expect(c.call('LRANGE', 'l', '0', '-1')).toEqual(['xxxxxxxxxx', 'yy', '9']);
+  });
+});
+
 describe('DEBUG PROTOCOL', () => {
   it('RESP2: each type as RESP2 carries it; push is refused', () => {
     const c = createHarness().client();
@@ -385,5 +552,30 @@ describe('DEBUG ERROR, LOG, REPLICATE and CHANGE-REPL-ID', () => {
     expect(repl.replid2).toBe(ZEROS);
     expect(repl.secondReplOffset).toBe(-1);
     expect(h.logs).toContain('warning: Changing replication IDs after receiving DEBUG change-repl-id');
+  });
+});
+
+describe('DEBUG PAUSE-CRON and SET-DISABLE-DENY-SCRIPTS', () => {
+  it('PAUSE-CRON stops the periodic work (here: active expiry) until it is cleared', () => {
+    const h = createHarness();
+    const c = h.client();
+    c.call('SET', 'k', 'v', 'PX', '10');
+    h.clock.advance(100);
+    expect(c.call('DEBUG', 'PAUSE-CRON', '1')).toEqual(OK_REPLY);
+    for (let i = 0; i < 5; i++) h.core.cron();
+    expect(h.core.dbs[0].dict.has('k')).toBe(true);
+    expect(c.call('DEBUG', 'PAUSE-CRON', '0')).toEqual(OK_REPLY);
+    for (let i = 0; i < 5 && h.core.dbs[0].dict.has('k'); i++) h.core.cron();
+    expect(h.core.dbs[0].dict.has('k')).toBe(false);
+  });
+
+  it('SET-DISABLE-DENY-SCRIPTS lets a script call a noscript command, as Redis’s test suite uses it', () => {
+    const c = createHarness().client();
+    const call = () => c.call('EVAL', "return redis.call('client', 'id')", '0');
+    expect((call() as { message: string }).message).toContain('This Redis command is not allowed from script');
+    expect(c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1')).toEqual(OK_REPLY);
+    expect(typeof call()).toBe('number');
+    expect(c.call('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0')).toEqual(OK_REPLY);
+    expect((call() as { message: string }).message).toContain('This Redis command is not allowed from script');
   });
 });

@@ -24,14 +24,16 @@ import { Database, type RedisValue } from '../store/database.js';
 import { Deque } from '../store/deque.js';
 import { helpReply, subcommandSyntaxError } from './command-docs.js';
 import { quicklistFields, serializedLength } from './debug-object.js';
+import { quicklistSettings } from './debug-quicklist.js';
 import { isWord, parseInteger } from './parse.js';
 import { objectEncoding } from './scan.js';
+import { setDenyScriptsDisabled } from '../scripting/deny-scripts.js';
 
 /**
  * DEBUG (Redis 7.0.15's debug.c): the subcommands test suites and operators rely on. DIGEST / DIGEST-VALUE
  * give Redis's exact dataset fingerprint (engine/digest.ts), POPULATE fills a database, RELOAD round-trips the
- * dataset through the RDB format, OBJECT describes a value's encoding, PROTOCOL returns test replies of every
- * RESP3 type. Subcommands that inspect or crash the C process (SEGFAULT, JMAP-like allocator calls, listpack
+ * dataset through the RDB format (the runtime's file when it has one), LOADAOF reloads the runtime's
+ * append-only file, OBJECT describes a value's encoding, PROTOCOL returns test replies of every RESP3 type. Subcommands that inspect or crash the C process (SEGFAULT, JMAP-like allocator calls, listpack
  * dumps to stdout...) have no meaning here and get Redis's unknown-subcommand error.
  */
 
@@ -147,6 +149,8 @@ const RELOAD_OPTIONS = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NO
 const RELOAD_LOAD_FAILED = 'ERR Error trying to load the RDB dump';
 /** NOSAVE loads the RDB file as it is on disk; handlers here cannot read files (see reload). */
 const RELOAD_NOSAVE_UNSUPPORTED = 'ERR DEBUG RELOAD NOSAVE is not supported: this server cannot read its RDB file back here';
+/** LOADAOF needs the runtime's append-only file (the Node server has one). */
+const LOADAOF_UNSUPPORTED = 'ERR DEBUG LOADAOF is not supported: this server keeps no append-only file';
 const PROTOCOL_TYPES =
   'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false';
 const PUSH_NEEDS_RESP3 = 'ERR RESP2 is not supported by this command';
@@ -207,13 +211,14 @@ function debugObject(ctx: CommandContext, key: string): SimpleString {
   const config = ctx.core.config;
   const length = serializedLength(v, {
     compress: config.bool('rdbcompression'),
+    quicklist: v instanceof Deque ? quicklistSettings(ctx.core, v) : undefined,
     streamNodeLimits: { maxBytes: config.int('stream-node-max-bytes'), maxEntries: config.int('stream-node-max-entries') },
   });
   // lru is Redis's 24-bit seconds clock at the last access; access is tracked only while maxmemory is set.
   const memory = ctx.core.memory;
   const idle = memory.active && !memory.lfu ? memory.idleSeconds(ctx.db, key) : 0;
   const lru = (Math.floor(ctx.now / 1000) - idle) & 0xffffff;
-  const extra = v instanceof Deque ? quicklistFields(v) : '';
+  const extra = v instanceof Deque ? quicklistFields(v, quicklistSettings(ctx.core, v)) : '';
   return new SimpleString(
     `Value at:${addressOf(ctx.db, key, v)} refcount:${refcount(ctx, v)} encoding:${objectEncoding(v, ctx.core.encodingLimits)} ` +
       `serializedlength:${length} lru:${lru} lru_seconds_idle:${idle}${extra}`,
@@ -251,13 +256,61 @@ function populate(ctx: CommandContext, argv: string[]): Reply {
   return OK;
 }
 
+/** What an RDB holds, read into staging databases before anything live changes. */
+interface StagedRdb {
+  dbs: Database[];
+  functions: string[];
+}
+
+/** Reads RDB bytes into staging (keys already expired are left out on a master, as Redis's rdbLoad does). */
+function stageRdb(ctx: CommandContext, chunks: Iterable<Uint8Array>): StagedRdb {
+  const core = ctx.core;
+  const staged: StagedRdb = { dbs: core.dbs.map((db) => new Database(db.id)), functions: [] };
+  const dropExpired = !core.isReplica();
+  const reader = new RdbReader({
+    onFunction: (code) => staged.functions.push(code),
+    onKey: (dbIndex, key, value, expireMs) => {
+      const target = staged.dbs[dbIndex];
+      if (!target) throw new CommandError(RELOAD_LOAD_FAILED);
+      if (dropExpired && expireMs >= 0 && expireMs < ctx.now) return;
+      target.dict.set(key, value);
+      if (expireMs >= 0) target.expires.set(key, expireMs);
+    },
+  });
+  for (const chunk of chunks) reader.push(chunk);
+  reader.end();
+  return staged;
+}
+
 /**
- * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]. As Redis: save the RDB (through the runtime's persistence, as SAVE
- * does, when it has one), empty the databases unless NOFLUSH, then load the RDB. The load reads an RDB made in
- * memory from the same dataset with our writer and reader (handlers cannot read files), which exercises the
- * same encoding and decoding as a file would. Keys already expired are not loaded, as on a Redis master.
- * Differences: NOSAVE (load the file as it is on disk) is refused, since the file cannot be read from here; a
- * key conflict without MERGE, which makes Redis kill itself, is refused before anything changes.
+ * The function libraries after the load, or null when one cannot be loaded: the RDB's, plus (NOFLUSH) the
+ * ones we have, where a library of the same name is an error unless MERGE lets the RDB's win
+ * (functionsCreateWithLibraryCtx with allow_dup).
+ */
+function stageFunctions(ctx: CommandContext, rdbCodes: string[], flush: boolean, merge: boolean): (() => void) | null {
+  const libraries = ctx.core.functionLibraries;
+  if (!libraries) return () => undefined;
+  const existing = flush ? [] : libraries.codes();
+  const load = libraries.beginLoad();
+  for (const code of rdbCodes) if (load.add(code) !== null) return null;
+  for (const code of existing) if (load.add(code) !== null && !merge) return null;
+  return () => load.commit();
+}
+
+/** Redis's emptyData(-1, EMPTYDB_NO_FLAGS): every database and the function libraries. */
+function emptyData(ctx: CommandContext): void {
+  const core = ctx.core;
+  for (const db of core.dbs) db.clear();
+  core.functionLibraries?.beginLoad().commit();
+}
+
+/**
+ * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis's debug.c: save the RDB (unless NOSAVE), empty the dataset
+ * and the function libraries (unless NOFLUSH), then load the RDB; with NOFLUSH a library or key that exists
+ * already is an error unless MERGE (the RDB's wins). A runtime with snapshot files (persistence.readSnapshot)
+ * saves and reads the file on disk. Without one, the dataset is round-tripped through an RDB made in memory
+ * (same writer and reader), and NOSAVE, which needs the file, is refused. Differences: a key conflict without
+ * MERGE, which makes Redis kill itself, is refused before anything changes.
  */
 function reload(ctx: CommandContext, argv: string[]): Reply {
   let merge = false;
@@ -269,37 +322,45 @@ function reload(ctx: CommandContext, argv: string[]): Reply {
     else if (isWord(argv[j], 'nosave')) save = false;
     else throw new CommandError(RELOAD_OPTIONS);
   }
-  if (!save) throw new CommandError(RELOAD_NOSAVE_UNSUPPORTED);
   const core = ctx.core;
   const persistence = core.host.persistence;
+  const fromFile = persistence?.readSnapshot !== undefined;
+  if (!save && !fromFile) throw new CommandError(RELOAD_NOSAVE_UNSUPPORTED);
   // Redis answers a failed save with a bare "-ERR" (the reason is in the log), as SAVE does.
-  if (persistence && (persistence.saving() || !persistence.save())) throw new CommandError('ERR');
+  if (save && persistence && (persistence.saving() || !persistence.save())) throw new CommandError('ERR');
 
-  const staged = core.dbs.map((db) => new Database(db.id));
-  const dropExpired = !core.isReplica();
-  const reader = new RdbReader({
-    onKey: (dbIndex, key, value, expireMs) => {
-      if (dropExpired && expireMs >= 0 && expireMs < ctx.now) return;
-      const target = staged[dbIndex];
-      target.dict.set(key, value);
-      if (expireMs >= 0) target.expires.set(key, expireMs);
-    },
-  });
+  let staged: StagedRdb | null = null;
   try {
-    for (const chunk of writeRdb({ dbs: core.dbs, now: ctx.now }, { compress: core.config.bool('rdbcompression') })) {
-      reader.push(chunk);
+    if (fromFile) {
+      const bytes = persistence!.readSnapshot!();
+      if (bytes !== null) staged = stageRdb(ctx, [bytes]);
+    } else {
+      const rdb = writeRdb(
+        { dbs: core.dbs, now: ctx.now, functions: core.functionLibraries?.codes() },
+        { compress: core.config.bool('rdbcompression') },
+      );
+      staged = stageRdb(ctx, rdb);
     }
-    reader.end();
   } catch {
+    staged = null;
+  }
+  const commitFunctions = staged && stageFunctions(ctx, staged.functions, flush, merge);
+  if (!staged || !commitFunctions) {
+    // Redis empties the dataset before it tries the load.
+    if (flush) {
+      emptyData(ctx);
+      core.touchAllWatched();
+    }
     throw new CommandError(RELOAD_LOAD_FAILED);
   }
   if (!flush && !merge) {
-    for (const db of staged) {
+    for (const db of staged.dbs) {
       for (const key of db.dict.keys()) if (core.dbs[db.id].dict.has(key)) throw new CommandError(RELOAD_LOAD_FAILED);
     }
   }
   if (flush) for (const db of core.dbs) db.clear();
-  for (const db of staged) {
+  commitFunctions();
+  for (const db of staged.dbs) {
     const live = core.dbs[db.id];
     for (const [key, value] of db.dict) {
       live.dict.set(key, value);
@@ -311,6 +372,23 @@ function reload(ctx: CommandContext, argv: string[]): Reply {
   // Redis's emptyData signals every database as flushed (WATCHes, tracking, maxmemory bookkeeping).
   core.touchAllWatched();
   core.host.log('warning', 'DB reloaded by DEBUG RELOAD');
+  return OK;
+}
+
+/**
+ * DEBUG LOADAOF: flush the AOF, empty the dataset and load the AOF files back, through the runtime's
+ * append-only file. Redis exits when the files cannot be loaded; we answer an error (the dataset is empty).
+ */
+function loadAof(ctx: CommandContext): Reply {
+  const aof = ctx.core.host.appendOnly;
+  if (!aof?.reloadFromDisk) throw new CommandError(LOADAOF_UNSUPPORTED);
+  const err = aof.reloadFromDisk();
+  // Whatever was loaded replaced the dataset: WATCHes, tracking and blocked clients see a flush.
+  ctx.core.touchAllWatched();
+  if (err !== null) throw new CommandError(`ERR ${err}`);
+  // Redis zeroes server.dirty: the reload is neither a change to save nor something to propagate.
+  ctx.core.dirty = 0;
+  ctx.core.host.log('warning', 'Append Only File loaded by DEBUG LOADAOF');
   return OK;
 }
 
@@ -403,6 +481,88 @@ function replicate(ctx: CommandContext, argv: string[]): Reply {
   return OK;
 }
 
+/** Redis's REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, in ms. */
+const REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME = 5000;
+
+/** The reply-buffer tuning DEBUG REPLYBUFFER sets (Redis's reply_buffer_peak_reset_time and _resizing_enabled). */
+export interface ReplyBufferSettings {
+  /** How often a client's reply-buffer peak is reset, in ms; -1: never. */
+  peakResetTimeMs: number;
+  /** Whether the periodic cycle may shrink or grow client reply buffers. */
+  resizing: boolean;
+}
+
+const replyBufferSettingsByCore = new WeakMap<object, ReplyBufferSettings>();
+
+/** The reply-buffer settings of a server (the defaults until DEBUG REPLYBUFFER changes them). */
+export function replyBufferSettings(core: object): ReplyBufferSettings {
+  let settings = replyBufferSettingsByCore.get(core);
+  if (!settings) {
+    settings = { peakResetTimeMs: REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME, resizing: true };
+    replyBufferSettingsByCore.set(core, settings);
+  }
+  return settings;
+}
+
+/**
+ * DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms> | RESIZING <0|1>: validated and kept as Redis does. Our
+ * replies go straight to the transport (no fixed-size per-client buffer to shrink or grow), so the settings
+ * are held for the layer reporting reply-buffer sizes and change nothing else.
+ */
+function replyBuffer(ctx: CommandContext, argv: string[]): Reply {
+  const settings = replyBufferSettings(ctx.core);
+  if (isWord(argv[2], 'peak-reset-time')) {
+    if (isWord(argv[3], 'never')) settings.peakResetTimeMs = -1;
+    else if (isWord(argv[3], 'reset')) settings.peakResetTimeMs = REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME;
+    else settings.peakResetTimeMs = parseInteger(argv[3]);
+  } else if (isWord(argv[2], 'resizing')) {
+    // atoi: leading digits, anything else is 0.
+    settings.resizing = Number.parseInt(argv[3], 10) ? true : false;
+  } else {
+    throw subcommandSyntaxError(argv);
+  }
+  return OK;
+}
+
+/** quicklist.c's default packed_threshold (1GB) and the largest one it accepts (4GB - 1MB). */
+const PACKED_THRESHOLD_DEFAULT = 1 << 30;
+const PACKED_THRESHOLD_MAX = 2 ** 32 - 2 ** 20;
+const PACKED_THRESHOLD_ERROR = 'ERR argument must be a memory value bigger than 1 and smaller than 4gb';
+const packedThresholdByCore = new WeakMap<object, number>();
+
+/**
+ * The size from which a list element is a node of its own ("plain") in Redis's quicklist, as DEBUG
+ * QUICKLIST-PACKED-THRESHOLD last set it (1GB by default).
+ */
+export function quicklistPackedThreshold(core: object): number {
+  return packedThresholdByCore.get(core) ?? PACKED_THRESHOLD_DEFAULT;
+}
+
+/** Redis's memtoull: digits, then an optional unit (b, k, kb, m, mb, g, gb, any case); null where it errs. */
+function memtoull(s: string): number | null {
+  if (s.startsWith('-')) return null;
+  const [, digits, unit] = /^([0-9]*)([\s\S]*)$/.exec(s)!;
+  const multipliers: Record<string, bigint> = { '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n };
+  const mul = multipliers[unit.toLowerCase()];
+  if (mul === undefined || digits.length >= 128) return null;
+  // strtoull of no digits is 0; of too many, ULLONG_MAX, which the overflow check refuses.
+  const value = digits === '' ? 0n : BigInt(digits);
+  if (value >= (2n ** 64n - 1n) / mul) return null;
+  return Number(value * mul);
+}
+
+/**
+ * DEBUG QUICKLIST-PACKED-THRESHOLD <size>: Redis keeps list elements of this size or more in nodes of their
+ * own. That is node layout only: list commands behave the same either way, and our lists have no nodes. The
+ * value is validated and kept as Redis does (0 restores the default), for what reports node layout.
+ */
+function packedThreshold(ctx: CommandContext, arg: string): Reply {
+  const size = memtoull(arg);
+  if (size === null || size > PACKED_THRESHOLD_MAX) throw new CommandError(PACKED_THRESHOLD_ERROR);
+  packedThresholdByCore.set(ctx.core, size === 0 ? PACKED_THRESHOLD_DEFAULT : size);
+  return OK;
+}
+
 /** The status reply of a digest: 40 hex digits. */
 function hexStatus(digest: Uint8Array): SimpleString {
   return new SimpleString(digestHex(digest));
@@ -427,6 +587,9 @@ export const debugCommands: CommandSpec[] = [
         return OK;
       }
       if (isWord(sub, 'reload')) return reload(ctx, argv);
+      if (argc === 2 && isWord(sub, 'loadaof')) return loadAof(ctx);
+      if (argc === 4 && isWord(sub, 'replybuffer')) return replyBuffer(ctx, argv);
+      if (argc === 3 && isWord(sub, 'quicklist-packed-threshold')) return packedThreshold(ctx, argv[2]);
       if (argc === 3 && isWord(sub, 'object')) return debugObject(ctx, argv[2]);
       if (argc >= 3 && argc <= 5 && isWord(sub, 'populate')) return populate(ctx, argv);
       if (argc === 2 && isWord(sub, 'digest')) return hexStatus(datasetDigest(ctx.core.dbs));
@@ -442,6 +605,15 @@ export const debugCommands: CommandSpec[] = [
       if (argc === 3 && isWord(sub, 'set-active-expire')) {
         // Redis reads it with atoi: leading digits, anything else is 0.
         ctx.core.activeExpireEnabled = Number.parseInt(argv[2], 10) ? true : false;
+        return OK;
+      }
+      if (argc === 3 && isWord(sub, 'set-disable-deny-scripts')) {
+        // Redis reads it with atoi, as set-active-expire.
+        setDenyScriptsDisabled(ctx.core, Number.parseInt(argv[2], 10) ? true : false);
+        return OK;
+      }
+      if (argc === 3 && isWord(sub, 'pause-cron')) {
+        ctx.core.cronPaused = Number.parseInt(argv[2], 10) ? true : false;
         return OK;
       }
       if (argc >= 3 && isWord(sub, 'replicate')) return replicate(ctx, argv.slice(2));

@@ -15,6 +15,7 @@ import { pubsubCommands } from './pubsub.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { slowlogCommands } from './slowlog.js';
+import { moduleCommands } from './module.js';
 import { sortCommands } from './sort.js';
 import { sortedSetCommands } from './sorted-sets.js';
 import { streamCommands } from './streams.js';
@@ -43,6 +44,7 @@ export const allCommands: CommandSpec[] = [
   ...debugCommands,
   ...monitorCommands,
   ...slowlogCommands,
+  ...moduleCommands,
   ...latencyCommands,
   ...memoryCommands,
   ...dumpCommands,

@@ -227,6 +227,9 @@ function clientFields(core: ServerCore): Fields {
     if (c.blocked) {
       blocked++;
       if (c.blocked.deadline > 0) withTimeout++;
+    } else if (c.postponed) {
+      // Redis 7.0 counts a client held by CLIENT PAUSE (BLOCKED_POSTPONE) among blocked_clients.
+      blocked++;
     }
     maxOut = Math.max(maxOut, c.pendingOutput());
   }
@@ -312,7 +315,7 @@ function memoryFields(core: ServerCore, runtime: Fields | undefined): Fields {
     ['mem_allocator', 'libc'],
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
+    ['lazyfreed_objects', core.stats.lazyfreedObjects],
   ];
 }
 

@@ -88,6 +88,7 @@ function checkFlushArgs(argv: string[]): void {
 function flushDatabase(ctx: CommandContext, db: Database): number {
   const removed = db.size;
   touchWatchedKeys(ctx, db);
+  ctx.core.signalDeletedStreams(db);
   db.clear();
   return removed;
 }

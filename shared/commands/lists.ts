@@ -13,6 +13,7 @@ import {
 } from '../errors.js';
 import { EMPTY_ARRAY, NULL_ARRAY, OK, type Reply } from '../resp/reply.js';
 import { typeOfValue, type ListValue } from '../store/database.js';
+import { noteListInsert } from './debug-quicklist.js';
 import { isWord, parseFloatArg, parseInteger } from './parse.js';
 
 const POSITIVE = 'ERR value is out of range, must be positive';
@@ -134,6 +135,7 @@ function pushCommand(end: End, onlyIfExists: boolean) {
       if (onlyIfExists) return 0;
       list = ctx.listForPush(key);
     }
+    noteListInsert(ctx.core, list);
     for (let i = 2; i < argv.length; i++) push(list, end, argv[i]);
     ctx.modified(key, argv.length - 2);
     ctx.notify(Notify.LIST, endEvent('push', end), key);
@@ -167,7 +169,9 @@ function moveElement(ctx: CommandContext, src: string, dst: string, from: End, t
   if (!source || source.length === 0) return null;
   ctx.writeList(dst);
   const value = (from === 'left' ? source.popFront() : source.popBack()) as string;
-  push(ctx.listForPush(dst), to, value);
+  const target = ctx.listForPush(dst);
+  noteListInsert(ctx.core, target);
+  push(target, to, value);
   ctx.modified(dst);
   ctx.notify(Notify.LIST, endEvent('push', to), dst);
   ctx.notify(Notify.LIST, endEvent('pop', from), src);
@@ -432,6 +436,7 @@ export const listCommands: CommandSpec[] = [
       const index = absoluteIndex(parseInteger(argv[2]), list.length);
       if (index < 0 || index >= list.length) throw new CommandError(INDEX_OUT_OF_RANGE);
       list.set(index, argv[3]);
+      noteListInsert(ctx.core, list);
       ctx.modified(argv[1]);
       ctx.notify(Notify.LIST, 'lset', argv[1]);
       return OK;
@@ -459,6 +464,7 @@ export const listCommands: CommandSpec[] = [
       if (pivot < 0) return -1;
       items.splice(after ? pivot + 1 : pivot, 0, argv[4]);
       list.replaceAll(items);
+      noteListInsert(ctx.core, list);
       ctx.modified(argv[1]);
       ctx.notify(Notify.LIST, 'linsert', argv[1]);
       return list.length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness } from '../../test/helpers/core-harness.js';
-import { ErrorReply, SimpleString } from '../resp/reply.js';
+import { ErrorReply, PushReply, SimpleString } from '../resp/reply.js';
 
 describe('sharded Pub/Sub outside cluster mode (checked against redis-server 7.0.15)', () => {
   it('counts shard subscriptions apart from channel and pattern subscriptions', () => {
@@ -67,5 +67,21 @@ describe('sharded Pub/Sub outside cluster mode (checked against redis-server 7.0
       'HELP',
       '    Prints this help.',
     ]);
+  });
+});
+
+describe('pub/sub and CLIENT REPLY OFF', () => {
+  it('confirmations and messages are pushed to a RESP3 client whose replies are off, as Redis does', () => {
+    const h = createHarness();
+    const sub = h.client();
+    const pub = h.client();
+    sub.call('HELLO', '3');
+    sub.send('CLIENT', 'REPLY', 'OFF');
+    sub.send('SUBSCRIBE', 'channel');
+    expect(sub.next()).toEqual(new PushReply(['subscribe', 'channel', 1]));
+    expect(pub.call('PUBLISH', 'channel', 'hello')).toBe(1);
+    expect(sub.next()).toEqual(new PushReply(['message', 'channel', 'hello']));
+    sub.send('PING');
+    expect(sub.next()).toBeUndefined();
   });
 });

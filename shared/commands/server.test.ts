@@ -213,7 +213,7 @@ describe('CLIENT LIST', () => {
     const out = String(c.call('CLIENT', 'LIST'));
     expect(out).toBe(
       'id=1 addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=-1 name= age=5 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 ' +
-        'multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r ' +
+        'multi=-1 qbuf=26 qbuf-free=16358 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r ' +
         'cmd=client|list user=default redir=-1 resp=2\n',
     );
   });

@@ -45,7 +45,7 @@ const noTouch = new WeakSet<Client>();
 
 /**
  * One CLIENT LIST line, field for field as Redis 7.0's catClientInfoString. Buffer sizes that have no
- * equivalent here (query buffer free space, reply buffer blocks) are 0.
+ * equivalent here (reply buffer blocks) are 0; the query buffer's follow Redis's (see query-buffer.ts).
  */
 export function clientInfoLine(c: Client, now: number): string {
   let flags = '';
@@ -63,11 +63,12 @@ export function clientInfoLine(c: Client, now: number): string {
   // JS has no descriptors: in-process clients get Redis's fake-client -1, network ones a stable positive number.
   const fd = c.info.kind === 'internal' ? -1 : c.id + 7;
   const omem = c.pendingOutput();
+  const qbuf = c.queryBuffer.length(c.parser.consumed, c.parser.pending);
   return (
     `id=${c.id} addr=${c.info.addr} laddr=${c.info.laddr} fd=${fd} name=${c.name} ` +
     `age=${seconds(c.createdAt)} idle=${seconds(c.lastInteraction)} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size} multi=${c.multi ? c.multi.queue.length : -1} ` +
-    `qbuf=${c.parser.pending} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${omem} ` +
+    `qbuf=${qbuf} qbuf-free=${Math.max(0, c.queryBuffer.alloc - qbuf)} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=${omem} ` +
     `tot-mem=${omem} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.tracking ? c.tracking.redirect : -1} resp=${c.protocol}`
   );
 }
@@ -179,6 +180,7 @@ function resetStats(core: ServerCore): void {
   s.rejectedConnections = 0;
   s.expiredKeys = 0;
   s.evictedKeys = 0;
+  s.lazyfreedObjects = 0;
   core.latency.resetHistograms();
   s.keyspaceHits = 0;
   s.keyspaceMisses = 0;

@@ -106,3 +106,23 @@ describe('SLOWLOG (checked against redis-server 7.0.15)', () => {
     expect(names).toEqual(['MULTI', 'SET', 'INCR', 'RPUSH', 'BLPOP']);
   });
 });
+
+describe('SLOWLOG redaction of secrets', () => {
+  it('redacts every ACL SETUSER argument, failed or not, and sensitive CONFIG SET values', () => {
+    const h = createHarness();
+    const c = h.client();
+    c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    c.call('SLOWLOG', 'RESET');
+    c.call('ACL', 'SETUSER', 'slowlog test user', '+get', '+set');
+    c.call('CONFIG', 'SET', 'masterauth', '');
+    c.call('ACL', 'SETUSER', 'slowlog-test-user', '+get', '+set');
+    c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '-1');
+    const entries = c.call('SLOWLOG', 'GET') as Array<[number, number, number, string[]]>;
+    expect(entries.map((e) => e[3].join(' '))).toEqual([
+      'ACL SETUSER (redacted) (redacted) (redacted)',
+      'CONFIG SET masterauth (redacted)',
+      'ACL SETUSER (redacted) (redacted) (redacted)',
+      'SLOWLOG RESET',
+    ]);
+  });
+});

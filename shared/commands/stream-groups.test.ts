@@ -147,6 +147,20 @@ describe('XREADGROUP', () => {
     expect(c.next()).toEqual(new ErrorReply('UNBLOCKED the stream key no longer exists'));
   });
 
+  it('FLUSHALL and FLUSHDB wake a blocked XREADGROUP, which answers that the stream is gone; a blocked BLPOP waits on', () => {
+    for (const flush of [['FLUSHALL'], ['FLUSHDB']]) {
+      const { h, c } = withGroup(0);
+      const other = h.client();
+      const popper = h.client();
+      popper.send('BLPOP', 'list', '0');
+      c.send('XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>');
+      expect(c.next()).toBeUndefined();
+      other.call(...flush);
+      expect(c.next()).toEqual(new ErrorReply('UNBLOCKED the stream key no longer exists'));
+      expect(popper.next()).toBeUndefined();
+    }
+  });
+
   it('errors: missing group, $ ID, missing GROUP', () => {
     const { c } = withGroup();
     expect(c.call('XREADGROUP', 'GROUP', 'nog', 'a', 'STREAMS', 's', '>')).toEqual(

@@ -45,3 +45,19 @@ describe('active expiry', () => {
     expect(h.core.dbs[0].dict.has('k')).toBe(true);
   });
 });
+
+describe('active expiry and the latency monitor', () => {
+  it('records a slow cycle as the expire-cycle event, and a slow deletion as expire-del', () => {
+    // Every reading of the microsecond clock is 30 ms after the previous one.
+    let micros = 0;
+    const now = 1_700_000_000_000;
+    const { core } = createServerCore({ host: { now: () => now, micros: () => (micros += 30_000), log: () => {} } });
+    core.config.set('latency-monitor-threshold', '20');
+    core.dbs[0].dict.set('k', 'v');
+    core.dbs[0].expires.set('k', now - 1);
+    core.activeExpireCycle();
+    expect(core.dbs[0].size).toBe(0);
+    expect(core.latency.series('expire-cycle')?.max).toBeGreaterThanOrEqual(20);
+    expect(core.latency.series('expire-del')?.max).toBe(30);
+  });
+});

@@ -1,9 +1,10 @@
 import { ByteWriter } from '../bytes.js';
 import { DEFAULT_REQUEST_LIMITS, RequestParser, type RequestLimits } from '../resp/request-parser.js';
 import { writeReply, type ProtocolVersion } from '../resp/encoder.js';
-import type { Reply } from '../resp/reply.js';
+import { PushReply, type Reply } from '../resp/reply.js';
 import type { CommandSpec } from './command-spec.js';
 import type { ClientTracking } from './tracking.js';
+import { QueryBufferSize } from './query-buffer.js';
 
 /**
  * The tiny interface an adapter builds from its runtime's socket (node:net, ws, a Durable Object's WebSocket,
@@ -107,6 +108,8 @@ export class Client {
   libVer = '';
   /** CLIENT TRACKING state (null: tracking off). */
   tracking: ClientTracking | null = null;
+  /** The query buffer's size as Redis would report it (CLIENT LIST qbuf, qbuf-free). */
+  readonly queryBuffer = new QueryBufferSize();
 
   constructor(
     readonly id: number,
@@ -130,7 +133,9 @@ export class Client {
 
   /** Appends a reply to the output buffer. */
   reply(r: Reply): void {
-    if (this.replyOff || this.closed) return;
+    // Pushes (pub/sub messages and confirmations, invalidations) get through CLIENT REPLY OFF / SKIP, as Redis's
+    // CLIENT_PUSHING; never to a replication link.
+    if (this.closed || (this.replyOff && (!(r instanceof PushReply) || this.isMaster || this.isReplica))) return;
     writeReply(this.out, r, this.protocol);
   }
 

@@ -16,6 +16,7 @@ import { Stream } from '../store/stream.js';
 import type { Client } from './client.js';
 import type { CommandSpec } from './command-spec.js';
 import type { ServerCore } from './server-core.js';
+import { freeEffort, LAZYFREE_THRESHOLD } from './lazyfree.js';
 import { noteWrite } from '../store/encoding.js';
 
 /**
@@ -192,6 +193,13 @@ export class CommandContext {
 
   /** Deletes a key if present (Redis's dbDelete + signalModifiedKey); returns whether it existed. */
   deleteKey(key: string, db: Database = this.db): boolean {
+    // UNLINK frees a costly value in the background (Redis's dbAsyncDelete): INFO counts it in lazyfreed_objects.
+    if (this.spec.name === 'unlink') {
+      const v = db.dict.get(key);
+      if (v !== undefined && freeEffort(v, this.core.encodingLimits, this.core.config.int('stream-node-max-entries')) > LAZYFREE_THRESHOLD) {
+        this.core.stats.lazyfreedObjects++;
+      }
+    }
     if (!db.dict.delete(key)) return false;
     db.expires.delete(key);
     this.modified(key, 1, db);

@@ -19,7 +19,8 @@ export type CommandFlag =
   | 'may_replicate'
   | 'no_multi'
   | 'movablekeys'
-  | 'allow_busy';
+  | 'allow_busy'
+  | 'no_async_loading';
 
 /**
  * A handler's request to block the client (BLPOP and friends). Dispatch parks the client on `keys`; whenever

@@ -13,7 +13,8 @@ type ParamKind =
   | 'percentiles'
   | 'filename'
   | 'keyspace-events'
-  | 'shutdown-flags';
+  | 'shutdown-flags'
+  | 'octal';
 
 interface ParamSpec {
   name: string;
@@ -28,6 +29,8 @@ interface ParamSpec {
   max?: number;
   /** How an error prints `max` when a JS number cannot (LLONG_MAX). */
   maxText?: string;
+  /** Values below this (but within min) are raised to it, as Redis's apply functions do (repl-backlog-size). */
+  clampMin?: number;
   values?: string[];
 }
 
@@ -73,10 +76,13 @@ function parseShutdownFlags(text: string): string {
  * the config file, the command line and CONFIG GET/SET; an unknown name is an error everywhere.
  */
 const PARAMS: ParamSpec[] = [
-  { name: 'port', kind: 'int', default: '6379', min: 0, max: 65535 },
+  { name: 'port', kind: 'int', default: '6379', mutable: true, min: 0, max: 65535 },
   { name: 'http-port', kind: 'int', default: '7379', min: 0, max: 65535 },
-  { name: 'bind', kind: 'string', default: '* -::*' },
+  { name: 'bind', kind: 'string', default: '* -::*', mutable: true },
   { name: 'protected-mode', kind: 'bool', default: 'yes', mutable: true },
+  // A Unix domain socket to listen on as well (the Node server), and its file mode in octal (0: left as created).
+  { name: 'unixsocket', kind: 'string', default: '' },
+  { name: 'unixsocketperm', kind: 'octal', default: '0' },
   { name: 'requirepass', kind: 'string', default: '', mutable: true },
   { name: 'databases', kind: 'int', default: '16', min: 1, max: 2147483647 },
   { name: 'proto-max-bulk-len', kind: 'memory', default: '512mb', mutable: true, min: 1024 * 1024 },
@@ -115,6 +121,15 @@ const PARAMS: ParamSpec[] = [
   { name: 'lazyfree-lazy-eviction', kind: 'bool', default: 'no', mutable: true },
   // DEBUG is refused unless allowed, as Redis 7 (local: from loopback connections only). Set at startup only.
   { name: 'enable-debug-command', kind: 'enum', default: 'no', values: ['no', 'yes', 'local'] },
+  { name: 'enable-protected-configs', kind: 'enum', default: 'no', values: ['no', 'yes', 'local'] },
+  // MODULE is refused whatever this says: there is no module loader (see README).
+  { name: 'enable-module-command', kind: 'enum', default: 'no', values: ['no', 'yes', 'local'] },
+  // The Node server writes its pid here while it runs (Redis's pidfile); empty: none.
+  { name: 'pidfile', kind: 'string', default: '' },
+  // At startup, log a banner with the port and pid even when the log is not a terminal.
+  { name: 'always-show-logo', kind: 'bool', default: 'no' },
+  // Redis rehashes its dicts incrementally; JS Maps have nothing to rehash. Kept so redis.conf files load.
+  { name: 'activerehashing', kind: 'bool', default: 'yes', mutable: true },
   // ACL users: the file ACL LOAD/SAVE use (empty: users live in memory only) and the ACL LOG's length.
   { name: 'aclfile', kind: 'string', default: '' },
   { name: 'acllog-max-len', kind: 'int', default: '128', mutable: true, min: 0 },
@@ -126,8 +141,8 @@ const PARAMS: ParamSpec[] = [
   { name: 'logfile', kind: 'string', default: '' },
   { name: 'daemonize', kind: 'enum', default: 'no', values: ['no'] },
   // Where RDB snapshots go (the Node server). Protected in Redis 7: CONFIG SET refuses them.
-  { name: 'dir', kind: 'string', default: '.', protected: true },
-  { name: 'dbfilename', kind: 'filename', default: 'dump.rdb', protected: true },
+  { name: 'dir', kind: 'string', default: '.', mutable: true, protected: true },
+  { name: 'dbfilename', kind: 'filename', default: 'dump.rdb', mutable: true, protected: true },
   // Redis's save points. The default differs from Redis's "3600 1 300 100 60 10000": a server writes snapshots
   // only when asked to, since replicas and the browser SDK are durability enough for many deployments.
   { name: 'save', kind: 'save-points', default: '', mutable: true },
@@ -149,7 +164,7 @@ const PARAMS: ParamSpec[] = [
   { name: 'replicaof', aliases: ['slaveof'], kind: 'string', default: '' },
   { name: 'masterauth', kind: 'string', default: '', mutable: true },
   { name: 'masteruser', kind: 'string', default: '', mutable: true },
-  { name: 'repl-backlog-size', kind: 'memory', default: '1mb', mutable: true, min: 16 * 1024 },
+  { name: 'repl-backlog-size', kind: 'memory', default: '1mb', mutable: true, min: 1, maxText: '9223372036854775807', clampMin: 16 * 1024 },
   { name: 'repl-backlog-ttl', kind: 'int', default: '3600', mutable: true, min: 0 },
   { name: 'repl-ping-replica-period', aliases: ['repl-ping-slave-period'], kind: 'int', default: '10', mutable: true, min: 1 },
   { name: 'repl-timeout', kind: 'int', default: '60', mutable: true, min: 1 },
@@ -303,11 +318,18 @@ export class Config {
         }
         return n;
       }
+      case 'octal': {
+        // A file mode: octal digits, at most 0777 (Redis's unixsocketperm).
+        if (!/^[0-7]+$/.test(text.trim()) || parseInt(text, 8) > 0o777) throw new Error('argument must be an octal number');
+        return parseInt(text, 8);
+      }
       case 'memory': {
         const n = parseMemory(text);
         if (n === null) throw new Error('argument must be a memory value');
-        if (p.min !== undefined && n < p.min) throw new Error(`argument must be a memory value of at least ${p.min}`);
-        return n;
+        if (p.min !== undefined && n < p.min) {
+          throw new Error(p.maxText ? `argument must be between ${p.min} and ${p.maxText} inclusive` : `argument must be a memory value of at least ${p.min}`);
+        }
+        return p.clampMin !== undefined ? Math.max(n, p.clampMin) : n;
       }
       case 'bool': {
         const t = text.toLowerCase();
@@ -359,6 +381,8 @@ export class Config {
         return (v as SavePoint[]).map((sp) => `${sp.seconds} ${sp.changes}`).join(' ');
       case 'percentiles':
         return (v as number[]).map((x) => String(x)).join(' ');
+      case 'octal':
+        return (v as number).toString(8);
       case 'keyspace-events':
         return formatKeyspaceEvents(v as number);
       default:
@@ -373,7 +397,9 @@ export class Config {
   set(name: string, text: string, startup = false): void {
     const p = BY_NAME.get(name.toLowerCase());
     if (!p) throw new Error(`Unknown option or number of arguments for CONFIG SET - '${name}'`);
-    if (!startup && p.protected) throw new Error("can't set protected config");
+    // Protected configs (dir, dbfilename) change at runtime only with enable-protected-configs yes; "local"
+    // (from loopback connections only) is refused here, where the connection is not known.
+    if (!startup && p.protected && this.str('enable-protected-configs') !== 'yes') throw new Error("can't set protected config");
     if (!startup && !p.mutable) throw new Error(`can't set immutable config`);
     this.values.set(p.name, this.parse(p, text));
     for (const l of this.listeners) l(p.name);

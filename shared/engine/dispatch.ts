@@ -31,11 +31,14 @@ export function processInput(core: ServerCore, client: Client): void {
   // when the previous one ended (see call()).
   core.clock.chain = true;
   core.clock.valid = false;
+  // Redis keeps a batch's bytes in the query buffer until all its commands ran (CLIENT LIST's qbuf).
+  client.queryBuffer.batchStart = client.parser.consumed;
   try {
     processBatch(core, client);
   } finally {
     core.clock.chain = false;
     core.clock.valid = false;
+    client.queryBuffer.batchStart = client.parser.consumed;
   }
 }
 
@@ -93,11 +96,18 @@ function countError(core: ServerCore, message: string): void {
 
 /** Rejects a command before it runs; inside MULTI the transaction is doomed too (Redis's rejectCommand). */
 function reject(core: ServerCore, client: Client, message: string, fullName?: string): void {
-  if (client.multi) client.multi.aborted = true;
   if (fullName) {
     const s = commandStats(core, fullName);
     s.rejected++;
   }
+  // A refused EXEC discards its transaction and says why (Redis's execCommandAbort).
+  if (fullName === 'exec' && client.multi) {
+    client.multi = null;
+    core.unwatchAll(client);
+    replyError(core, client, `EXECABORT Transaction discarded because of: ${message.startsWith('ERR ') ? message.slice(4) : message}`);
+    return;
+  }
+  if (client.multi) client.multi.aborted = true;
   replyError(core, client, message);
 }
 
@@ -146,7 +156,8 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   } else {
     const found = lookupCommand(core, argv);
     if ('error' in found) {
-      reject(core, client, found.error);
+      // EXEC with arguments is refused as EXEC: its transaction is discarded.
+      reject(core, client, found.error, argv[0].toLowerCase() === 'exec' ? 'exec' : undefined);
       return;
     }
     ({ spec, fullName, parent: parentName } = found);
@@ -186,28 +197,26 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
       (parentName === 'exec' && client.multi !== null && client.multi.queue.some((q) => q.spec.flags.includes('denyoom'))) ||
       (client.multi !== null && !OOM_MULTI_ALLOWED.has(parentName));
     if (denyoom) {
-      // A refused EXEC discards its transaction and says why (Redis's execCommandAbort).
-      if (parentName === 'exec' && client.multi) {
-        client.multi = null;
-        core.unwatchAll(client);
-        reject(core, client, `EXECABORT Transaction discarded because of: ${OOM}`, fullName);
-        return;
-      }
       reject(core, client, OOM, fullName);
       return;
     }
   }
   // Redis's processCommand keeps the tracking table within tracking-table-max-keys before running a command.
   if (core.tracking.clients > 0) core.tracking.limitUsedSlots();
+  // EXEC counts as a write when it queued one, and as not allowed on stale data when it queued such a command
+  // (Redis's mstate.cmd_flags / cmd_inv_flags): the state may have changed since the commands were queued.
+  const execQueue = parentName === 'exec' && client.multi !== null ? client.multi.queue : null;
+  const isWrite = spec.flags.includes('write') || (execQueue !== null && execQueue.some((q) => q.spec.flags.includes('write')));
   if (!client.isMaster) {
+    const guardSpec = isWrite && !spec.flags.includes('write') ? { ...spec, flags: [...spec.flags, 'write' as const] } : spec;
     for (const guard of core.writeGuards) {
-      const err = guard(client, spec);
+      const err = guard(client, guardSpec);
       if (err) {
         reject(core, client, err, fullName);
         return;
       }
     }
-    if (core.isReplica() && spec.flags.includes('write') && core.config.bool('replica-read-only')) {
+    if (core.isReplica() && isWrite && core.config.bool('replica-read-only')) {
       reject(core, client, READONLY, fullName);
       return;
     }
@@ -226,7 +235,7 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     !core.masterLinkUp &&
     !client.isMaster &&
     !core.config.bool('replica-serve-stale-data') &&
-    !spec.flags.includes('stale')
+    (!spec.flags.includes('stale') || (execQueue !== null && execQueue.some((q) => !q.spec.flags.includes('stale'))))
   ) {
     reject(core, client, MASTERDOWN, fullName);
     return;
@@ -270,10 +279,13 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
     client.reply(result);
   }
   if (core.tracking.current !== null) core.tracking.afterCommand();
-  if (core.propagator.flush()) client.lastWriteOffset = core.replicationOffset();
+  if (core.propagator.flush(TOUCHES_ARBITRARY_KEYS.has(spec.name))) client.lastWriteOffset = core.replicationOffset();
   if (client.isMaster) core.appliedFromMaster.flush();
   core.handleReadyKeys();
 }
+
+/** Commands Redis 7.0 flags TOUCHES_ARBITRARY_KEYS: their lazy-expiry DELs are not wrapped in MULTI/EXEC. */
+const TOUCHES_ARBITRARY_KEYS = new Set(['scan', 'randomkey']);
 
 /**
  * Runs one command's handler and queues its propagated form (Redis's call()). Used at top level and by EXEC
@@ -302,6 +314,9 @@ export function call(
   const clock = core.clock;
   const started =
     core.slowlogThreshold < 0 && core.latencyThreshold <= 0 && !core.latencyTracking ? -1 : clock.valid ? clock.at : core.micros();
+  // A script's commands find their caller here (client-side caching remembers the script's keys for it).
+  const outer = core.tracking.executing;
+  if (core.tracking.clients > 0) core.tracking.executing = { client, spec, argv };
   try {
     if (!spec.handler) throw new CommandError(`ERR command '${fullName}' has no handler`);
     result = spec.handler(ctx, argv);
@@ -315,6 +330,7 @@ export function call(
       result = new ErrorReply(`ERR internal error: ${(e as Error).message}`);
     }
   }
+  core.tracking.executing = outer;
   if (result instanceof ErrorReply) {
     stats.failed++;
     countError(core, result.message);
@@ -369,6 +385,11 @@ export function resumeBlocked(core: ServerCore, client: Client, timedOut: boolea
   const state = client.blocked;
   if (!state) return;
   let result: HandlerResult;
+  // Invalidations the command causes for its own client follow its reply, as for any command.
+  const tracking = core.tracking;
+  const savedCurrent = tracking.current;
+  const ownInvalidations = !timedOut && tracking.clients > 0;
+  if (ownInvalidations) tracking.current = client;
   if (timedOut) {
     result = timeoutReplyOf(state.timeoutReply);
   } else {
@@ -377,10 +398,17 @@ export function resumeBlocked(core: ServerCore, client: Client, timedOut: boolea
     result = call(core, client, state.spec, state.argv, state.spec.name, false);
     client.db = savedDb;
     core.propagator.flush();
-    if (result instanceof BlockRequest) return; // still nothing for it: keep waiting in its place
   }
-  core.unblock(client);
-  client.reply(result as Reply);
+  const stillBlocked = result instanceof BlockRequest; // still nothing for it: keep waiting in its place
+  if (!stillBlocked) {
+    core.unblock(client);
+    client.reply(result as Reply);
+  }
+  if (ownInvalidations) {
+    tracking.afterCommand();
+    tracking.current = savedCurrent;
+  }
+  if (stillBlocked) return;
   core.queueWrite(client);
   processInput(core, client);
 }
@@ -394,7 +422,8 @@ export function execTransaction(core: ServerCore, client: Client): Reply {
     core.unwatchAll(client);
     return new ErrorReply(EXECABORT);
   }
-  if (client.dirtyCas) {
+  // A WATCHed key that expired since (deleted or not yet) fails EXEC, as in Redis 7 (isWatchedKeyExpired).
+  if (client.dirtyCas || (client.watched.length > 0 && core.watchedKeyExpired(client))) {
     core.unwatchAll(client);
     return NULL_ARRAY;
   }

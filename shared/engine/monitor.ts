@@ -22,9 +22,12 @@ export function quoteArgument(arg: string): string {
   return out + '"';
 }
 
+/** The parameters whose values CONFIG SET redacts (SENSITIVE_CONFIG in Redis 7.0's config table). */
+const SENSITIVE_CONFIGS = new Set(['masteruser', 'masterauth', 'requirepass']);
+
 /**
  * Arguments MONITOR and SLOWLOG must not show (Redis's redactClientCommandArgument): AUTH's, HELLO's AUTH pair,
- * MIGRATE's AUTH password and AUTH2 user and password.
+ * MIGRATE's AUTH password and AUTH2 user and password, ACL SETUSER's rules, sensitive CONFIG SET values.
  */
 export function redactedArguments(argv: readonly string[]): readonly string[] {
   const name = argv[0].toLowerCase();
@@ -41,6 +44,20 @@ export function redactedArguments(argv: readonly string[]): readonly string[] {
       }
     }
     return out;
+  }
+  // ACL SETUSER: every argument after the subcommand, whether it succeeds or not (a rule may hold a password).
+  if (name === 'acl' && argv.length >= 3 && argv[1].toLowerCase() === 'setuser') {
+    return argv.map((a, i) => (i < 2 ? a : '(redacted)'));
+  }
+  // CONFIG SET: the values of sensitive parameters (Redis's SENSITIVE_CONFIG), even when the command fails.
+  if (name === 'config' && argv.length >= 4 && argv.length % 2 === 0 && argv[1].toLowerCase() === 'set') {
+    let out: string[] | null = null;
+    for (let i = 2; i + 1 < argv.length; i += 2) {
+      if (!SENSITIVE_CONFIGS.has(argv[i].toLowerCase())) continue;
+      out ??= argv.slice();
+      out[i + 1] = '(redacted)';
+    }
+    return out ?? argv;
   }
   if (name === 'hello') {
     const out = argv.slice();

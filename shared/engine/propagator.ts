@@ -58,8 +58,12 @@ export class Propagator {
     this.selectedDb = -1;
   }
 
-  /** Emits the queued ops of one execution; returns whether anything was emitted. */
-  flush(): boolean {
+  /**
+   * Emits the queued ops of one execution; returns whether anything was emitted. `noTransaction`: several ops
+   * go out bare rather than in MULTI/EXEC, as Redis 7.0 emits the lazy-expiry DELs of a command flagged
+   * TOUCHES_ARBITRARY_KEYS (SCAN, RANDOMKEY) run directly.
+   */
+  flush(noTransaction = false): boolean {
     const ops = this.pending;
     if (ops.length === 0) return false;
     if (this.listeners.length === 0) {
@@ -78,7 +82,7 @@ export class Propagator {
       commands.push(argv);
     };
     // As Redis 7.0: MULTI carries the first op's db (so a needed SELECT precedes it) and EXEC the last op's.
-    const wrap = ops.length > 1;
+    const wrap = ops.length > 1 && !noTransaction;
     if (wrap) emit(ops[0].db, ['MULTI']);
     for (const op of ops) emit(op.db, op.argv);
     if (wrap) emit(ops[ops.length - 1].db, ['EXEC']);

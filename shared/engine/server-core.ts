@@ -15,6 +15,7 @@ import { MemoryLimit, type EvictionPolicy, type EvictionResult } from './evictio
 import { Tracking } from './tracking.js';
 import type { Permissions } from './permissions.js';
 import { DEFAULT_ENCODING_LIMITS, type EncodingLimits } from '../store/encoding.js';
+import { Stream } from '../store/stream.js';
 
 /** What the runtime provides to the core: time, logging, and the few things only a process can do. */
 /**
@@ -65,6 +66,11 @@ export interface AppendOnlyHost {
   rewriting(): boolean;
   /** SHUTDOWN: stops a rewrite and flushes the file to disk; false when the server must not exit. */
   prepareShutdown(force: boolean): boolean;
+  /**
+   * DEBUG LOADAOF: writes pending appends to disk (when AOF is on), empties the dataset and the function
+   * libraries, then loads the files the manifest lists. Null when loaded, else why not (Redis exits then).
+   */
+  reloadFromDisk?(): string | null;
 }
 
 /** What ACL LOAD and ACL SAVE ask of a runtime that has files. */
@@ -89,6 +95,8 @@ export interface SnapshotPersistence {
   abortBackgroundSave(): void;
   /** When the last successful save finished, ms since the epoch (the server's start before any). */
   lastSave(): number;
+  /** DEBUG RELOAD: the snapshot file's bytes as on disk, or null when it cannot be read (missing, unreadable). */
+  readSnapshot?(): Uint8Array | null;
 }
 
 /** Counters reported by INFO stats. */
@@ -101,6 +109,8 @@ export interface ServerStats {
   expiredKeys: number;
   /** Keys evicted by maxmemory-policy. */
   evictedKeys: number;
+  /** Values freed in the background (UNLINK of a costly value): INFO's lazyfreed_objects. */
+  lazyfreedObjects: number;
   keyspaceHits: number;
   keyspaceMisses: number;
   pubsubChannels: number;
@@ -197,6 +207,8 @@ export class ServerCore {
   readonly clock = { at: 0, valid: false, chain: false };
   /** DEBUG SET-ACTIVE-EXPIRE: whether the cron expires keys nobody reads. */
   activeExpireEnabled = true;
+  /** DEBUG PAUSE-CRON: the periodic work (expiry, timeouts, replication cron) stops while set. */
+  cronPaused = false;
   /** notify-keyspace-events as Notify bits (0: no events), kept current from the config. */
   keyspaceEvents = 0;
   /** The compact encodings' thresholds, from the config (hash-max-listpack-entries and the rest). */
@@ -359,6 +371,7 @@ export class ServerCore {
     client.lastInteraction = this.now();
     client.bytesIn += bytes.length;
     this.stats.totalNetInputBytes += bytes.length;
+    client.queryBuffer.read(client.parser.pending, bytes.length);
     try {
       client.parser.push(bytes);
     } catch (e) {
@@ -484,6 +497,7 @@ export class ServerCore {
         if (c) c.dirtyCas = true;
       }
     }
+    if (this.staleWatches.size > 0) this.touchStaleWatches(db, key);
     if (this.blockedOn.size > 0) {
       const k = blockKey(db, key);
       if (this.blockedOn.has(k)) this.readyKeys.add(k);
@@ -508,17 +522,30 @@ export class ServerCore {
           if (c) c.dirtyCas = true;
         }
       }
+      // A key that was already expired when watched and is now emptied away did not logically change.
+      for (const k of [...this.staleWatches.keys()]) {
+        const sep = k.indexOf('\0');
+        if (Number(k.slice(0, sep)) === d.id) this.touchStaleWatches(d.id, k.slice(sep + 1), true);
+      }
     }
   }
 
   /** Deletes an expired key and propagates its DEL (masters only). */
   deleteExpiredKey(db: Database, key: string): void {
+    const started = this.latencyThreshold > 0 ? this.micros() : 0;
     db.dict.delete(key);
     db.expires.delete(key);
+    if (this.latencyThreshold > 0) this.latencySample('expire-del', this.micros() - started);
     this.stats.expiredKeys++;
     if (this.keyspaceEvents !== 0) notifyKeyspaceEvent(this, Notify.EXPIRED, 'expired', key, db.id);
     this.propagator.add(db.id, ['DEL', key]);
-    this.signalModifiedKey(db.id, key);
+    // Even when a client's lookup found it expired, the server deleted it: NOLOOP does not hide it from that client.
+    this.tracking.serverChange = true;
+    try {
+      this.signalModifiedKey(db.id, key);
+    } finally {
+      this.tracking.serverChange = false;
+    }
   }
 
   /**
@@ -550,22 +577,68 @@ export class ServerCore {
   // WATCH
   // ---------------------------------------------------------------------------------------------------------
 
+  /**
+   * Watches of keys that were already logically expired when WATCHed (Redis 7's watchedKey.expired), by
+   * blockKey(db, key) -> client ids. Kept apart from the database's `watched` so that emptying a database
+   * (FLUSHDB deletes the stale key: no logical change) does not invalidate them.
+   */
+  readonly staleWatches = new Map<string, Set<number>>();
+
+  /** WATCH: remembers whether the key was already expired, which EXEC and later touches take into account. */
   watch(client: Client, key: string): void {
     const db = this.dbs[client.db];
     if (client.watched.some(([d, k]) => d === client.db && k === key)) return;
-    let set = db.watched.get(key);
-    if (!set) db.watched.set(key, (set = new Set()));
-    set.add(client.id);
+    if (this.keyIsExpired(db, key)) {
+      addToSet(this.staleWatches, blockKey(db.id, key), client.id);
+    } else {
+      addToSet(db.watched, key, client.id);
+    }
     client.watched.push([client.db, key]);
+  }
+
+  /** Redis's keyIsExpired: the key exists with a TTL that has passed, whatever deleted it or not yet. */
+  keyIsExpired(db: Database, key: string): boolean {
+    const when = db.expires.get(key);
+    return when !== undefined && when < this.now() && db.dict.has(key);
+  }
+
+  /**
+   * A touched key some clients watched while it was already expired (Redis's touchWatchedKey for
+   * wk->expired): once deleted (lazily, actively, by a flush) nothing logically changed and the watch becomes
+   * an ordinary one; a key present again changed. `emptied`: the whole database is being emptied.
+   */
+  private touchStaleWatches(db: number, key: string, emptied = false): void {
+    const bk = blockKey(db, key);
+    const ids = this.staleWatches.get(bk);
+    if (!ids) return;
+    if (emptied || !this.dbs[db].dict.has(key)) {
+      this.staleWatches.delete(bk);
+      // After a flush the key is gone for good: later changes to it do invalidate the watch.
+      for (const id of ids) addToSet(this.dbs[db].watched, key, id);
+      return;
+    }
+    for (const id of ids) {
+      const c = this.clients.get(id);
+      if (c) c.dirtyCas = true;
+    }
+  }
+
+  /**
+   * Redis's isWatchedKeyExpired, checked by EXEC: a key that was alive when watched and has expired since
+   * (even if nobody deleted it yet) fails the transaction.
+   */
+  watchedKeyExpired(client: Client): boolean {
+    for (const [d, k] of client.watched) {
+      if (this.staleWatches.get(blockKey(d, k))?.has(client.id)) continue;
+      if (this.keyIsExpired(this.dbs[d], k)) return true;
+    }
+    return false;
   }
 
   unwatchAll(client: Client): void {
     for (const [d, k] of client.watched) {
-      const set = this.dbs[d].watched.get(k);
-      if (set) {
-        set.delete(client.id);
-        if (set.size === 0) this.dbs[d].watched.delete(k);
-      }
+      removeFromSet(this.dbs[d].watched, k, client.id);
+      if (this.staleWatches.size > 0) removeFromSet(this.staleWatches, blockKey(d, k), client.id);
     }
     client.watched = [];
     client.dirtyCas = false;
@@ -598,6 +671,18 @@ export class ServerCore {
       const i = list.indexOf(client);
       if (i >= 0) list.splice(i, 1);
       if (list.length === 0) this.blockedOn.delete(k);
+    }
+  }
+
+  /**
+   * Redis 7.0's scanDatabaseForDeletedStreams, before a flush empties `db`: clients blocked on a stream key
+   * are served, so XREADGROUP answers that the stream no longer exists (clients blocked on other types wait on).
+   */
+  signalDeletedStreams(db: Database): void {
+    if (this.blockedOn.size === 0) return;
+    const prefix = `${db.id}\0`;
+    for (const k of this.blockedOn.keys()) {
+      if (k.startsWith(prefix) && db.dict.get(k.slice(prefix.length)) instanceof Stream) this.readyKeys.add(k);
     }
   }
 
@@ -698,10 +783,12 @@ export class ServerCore {
    * time budget, idle-client timeouts, blocked-client timeouts, output limits.
    */
   cron(): void {
+    if (this.cronPaused) return;
     // A pause whose time is up ends here even when no command arrives to notice it.
     if (this.clientPause) this.writesPaused();
     this.activeExpireCycle();
     this.closeIdleClients();
+    this.resizeQueryBuffers();
     this.timeoutBlocked();
     for (const c of this.clients.values()) this.checkOutputLimits(c);
     for (const task of this.cronTasks) task();
@@ -719,8 +806,9 @@ export class ServerCore {
     // A replica waits for its master's DELs; during CLIENT PAUSE the dataset must not change.
     if (this.isReplica() || this.pauseInForce() || !this.activeExpireEnabled) return;
     const start = this.now();
+    const startMicros = this.latencyThreshold > 0 ? this.micros() : 0;
     const budgetMs = Math.max(1, Math.floor(1000 / this.config.int('hz') / 4));
-    for (const db of this.dbs) {
+    cycle: for (const db of this.dbs) {
       if (db.expires.size === 0) continue;
       for (;;) {
         let sampled = 0;
@@ -740,10 +828,26 @@ export class ServerCore {
           }
         }
         if (sampled === 0 || expired / sampled <= EXPIRE_REPEAT_RATIO) break;
-        if (this.now() - start >= budgetMs) return;
+        if (this.now() - start >= budgetMs) break cycle;
       }
     }
+    // As Redis's activeExpireCycle: the whole cycle's time is a latency event of its own.
+    if (this.latencyThreshold > 0) this.latencySample('expire-cycle', this.micros() - startMicros);
     this.handleReadyKeys();
+  }
+
+  /** Redis's latencyAddSampleIfNeeded: records `micros` under `event` when it reaches the monitor's threshold. */
+  latencySample(event: string, micros: number): void {
+    const ms = Math.floor(micros / 1000);
+    if (this.latencyThreshold > 0 && ms >= this.latencyThreshold) this.latency.addSample(event, ms, Math.floor(this.now() / 1000));
+  }
+
+  /** Redis's clientsCronResizeQueryBuffer for every client (what CLIENT LIST reports as qbuf-free). */
+  private resizeQueryBuffers(): void {
+    const seconds = Math.floor(this.now() / 1000);
+    for (const c of this.clients.values()) {
+      c.queryBuffer.cron(c.parser.pending, seconds - Math.floor(c.lastInteraction / 1000));
+    }
   }
 
   private closeIdleClients(): void {
@@ -762,6 +866,19 @@ export function blockKey(db: number, key: string): string {
   return `${db}\0${key}`;
 }
 
+function addToSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFromSet<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
 function newStats(): ServerStats {
   return {
     totalConnectionsReceived: 0,
@@ -771,6 +888,7 @@ function newStats(): ServerStats {
     rejectedConnections: 0,
     expiredKeys: 0,
     evictedKeys: 0,
+    lazyfreedObjects: 0,
     keyspaceHits: 0,
     keyspaceMisses: 0,
     pubsubChannels: 0,

@@ -395,3 +395,47 @@ describe('limits, INFO and cleanup', () => {
     expect(h.core.tracking.clients).toBe(0);
   });
 });
+
+describe('tracking: who changed a key, and when invalidations go out', () => {
+  it('BCAST NOLOOP still reports a key the client itself found expired: the server deleted it', () => {
+    const h = createHarness();
+    const c = resp3(h);
+    c.call('CLIENT', 'TRACKING', 'on', 'BCAST', 'NOLOOP');
+    c.call('SET', 'mykey', 'v', 'PX', '1');
+    c.call('SET', 'other', 'v');
+    h.clock.advance(5);
+    expect(c.call('GET', 'mykey')).toBeNull();
+    h.core.flushWrites();
+    expect(drain(c)).toEqual([invalidate(['mykey'])]);
+  });
+
+  it('a script that reads remembers the keys it declared for its caller; one that only writes, none', () => {
+    const h = createHarness();
+    const c = resp3(h);
+    const other = h.client();
+    c.call('CLIENT', 'TRACKING', 'on');
+    c.call('EVAL', "redis.call('set', 'key3', 'bar')", '2', 'key1', 'key2');
+    other.call('MSET', 'key2', '1', 'key1', '1');
+    expect(drain(c)).toEqual([]);
+    c.call('EVAL', "redis.call('get', 'key3')", '2', 'key1', 'key2');
+    other.call('MSET', 'key2', '2', 'key1', '2');
+    expect(drain(c)).toEqual([invalidate(['key2']), invalidate(['key1'])]);
+    // EVAL_RO is not tracked itself: only what it reads makes the declared keys tracked.
+    c.call('EVAL_RO', "redis.call('ping')", '2', 'key1', 'key2');
+    other.call('MSET', 'key2', '3', 'key1', '3');
+    expect(drain(c)).toEqual([]);
+  });
+
+  it('a blocked command served later gets its own invalidation after its reply', () => {
+    const h = createHarness();
+    const c = resp3(h);
+    const other = h.client();
+    other.call('RPUSH', 'list2', 'a');
+    c.call('CLIENT', 'TRACKING', 'on');
+    c.call('LRANGE', 'list2', '0', '-1');
+    c.send('BLMOVE', 'list1', 'list2', 'LEFT', 'LEFT', '0');
+    expect(c.next()).toBeUndefined();
+    other.call('RPUSH', 'list1', 'foo');
+    expect(drain(c)).toEqual(['foo', invalidate(['list2'])]);
+  });
+});

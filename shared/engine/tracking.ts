@@ -55,6 +55,10 @@ export class Tracking {
   readonly prefixes = new Map<string, PrefixState>();
   /** The client whose command is executing (set by dispatch while it runs), for NOLOOP and deferred messages. */
   current: Client | null = null;
+  /** The command being executed (set by dispatch's call() while tracking is in use): a script's caller. */
+  executing: { client: Client; spec: CommandSpec; argv: string[] } | null = null;
+  /** The change being signalled is the server's own (an expired key's deletion), not the current client's. */
+  serverChange = false;
   /** Invalidations for `current`, sent after its reply (null: a flush). */
   private pending: Array<string | null> = [];
   /** Consecutive rounds the table stayed over tracking-table-max-keys: each does more work. */
@@ -138,9 +142,11 @@ export class Tracking {
   invalidateKey(key: string, bcast = true): void {
     // Wake-up keys of WAIT and MIGRATE (outside the byte range) are not data: no client can cache them.
     if (key.length > 0 && key.charCodeAt(0) > 0xff) return;
+    // Who changed the key, for NOLOOP: nobody when the server deleted it (an expiry), as Redis passes NULL.
+    const by = this.serverChange ? null : this.current;
     if (bcast && this.prefixes.size > 0) {
       for (const [prefix, state] of this.prefixes) {
-        if (key.startsWith(prefix)) state.keys.set(key, this.current);
+        if (key.startsWith(prefix)) state.keys.set(key, by);
       }
     }
     const ids = this.table.get(key);
@@ -149,7 +155,7 @@ export class Tracking {
       const target = this.core.clients.get(id);
       const t = target?.tracking;
       if (!target || !t || t.bcast) continue;
-      if (t.noloop && target === this.current) continue;
+      if (t.noloop && target === by) continue;
       // The executing client's own invalidations must follow its reply, not be interleaved with it.
       if (target === this.current) this.pending.push(key);
       else this.send(target, [key]);
@@ -263,6 +269,9 @@ export class Tracking {
     }
   }
 }
+
+/** The read-only script commands, which Redis's call() leaves to the commands they run. */
+const SCRIPTS_RO = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 
 /** Redis's prefix overlap test: one is a prefix of the other. */
 function overlaps(a: string, b: string): boolean {
@@ -434,6 +443,15 @@ export const trackingSubcommands: CommandSpec[] = [
  */
 export function trackingAfterCall(core: ServerCore, c: Client, spec: CommandSpec, argv: string[], result: unknown): void {
   if (spec.flags.includes('readonly')) {
+    // A read-only script is not tracked itself: the commands it runs are.
+    if (SCRIPTS_RO.has(spec.name)) return;
+    // A read from a script (whose client stands for its caller) remembers the keys the script declared, for the
+    // caller, as Redis's call() does with server.script_caller.
+    const outer = core.tracking.executing;
+    if (core.clients.get(c.id) !== c && outer !== null && outer.client.id === c.id) {
+      if (outer.client.tracking !== null) core.tracking.rememberKeys(outer.client, outer.spec, outer.argv);
+      return;
+    }
     core.tracking.rememberKeys(c, spec, argv);
     return;
   }

@@ -104,11 +104,12 @@ export class Replication {
     netReplOutputBytes: 0,
   };
   /**
-   * Seconds of replication cron run so far, and when the next one is due (Redis's replication_cron_loops). Loop 0
-   * counts as run at startup, when no replica can be attached yet, as Redis's first cron runs as it starts.
+   * When the heartbeat schedule last fired. It starts at construction and advances every
+   * repl-ping-replica-period whether replicas are attached or not, as Redis pings on the cron loops that are a
+   * multiple of the period counted from its start: a replica that just attached sees its first PING within a
+   * period, not at once.
    */
-  private cronLoops = 1;
-  private nextCronLoopAt: number;
+  private lastPingAt: number;
   /** Stream bytes for online replicas, not yet handed to them (see distributeOutgoing). */
   private outgoing: Uint8Array[] = [];
   private outgoingBytes = 0;
@@ -145,7 +146,7 @@ export class Replication {
   ) {
     registry.set(core, this);
     this.replid = newReplId(core);
-    this.nextCronLoopAt = core.now() + 1000;
+    this.lastPingAt = core.now();
     core.cronTasks.push(() => this.cron());
     core.infoSections.set('replication', () => replicationInfo(core, this));
     core.infoSections.set('stats-replication', () => replicationStats(this));
@@ -616,23 +617,30 @@ export class Replication {
     this.core.propagator.emitRaw(['REPLCONF', 'GETACK', '*']);
   }
 
+  /**
+   * The heartbeat: a PING in the stream lets replicas detect a dead master and keeps offsets moving. Not while
+   * writes are paused (CLIENT PAUSE, FAILOVER): the stream must stop growing, as in Redis. The cron calls it
+   * every repl-ping-replica-period; a runtime whose cron does not run steadily (the edge, which sleeps between
+   * alarms) calls it when its heartbeat alarm fires.
+   */
+  heartbeat(): void {
+    this.lastPingAt = this.core.now();
+    if (this.peers.size > 0 && !this.core.isReplica() && !this.core.clientPause) {
+      this.core.propagator.emitRaw(['PING']);
+      this.lastPingSentAt = this.lastPingAt;
+    }
+  }
+
+  /** When this instance last put a heartbeat PING in the stream (0: never). */
+  lastPingSentAt = 0;
+
   /** The replication cron: our link to a master, then the master side. */
   cron(): void {
     this.failover.update();
     this.link?.cron();
     const now = this.core.now();
     const config = this.core.config;
-    // Heartbeat: a PING in the stream lets replicas detect a dead master and keeps offsets moving.
-    // Not while writes are paused (CLIENT PAUSE, FAILOVER): the stream must stop growing, as in Redis.
-    // As in Redis, the PING goes out on the cron's loops that are a multiple of the period (counted from the
-    // server's start), not a period after a replica attaches: a replica that just synced sees no PING first.
-    if (now >= this.nextCronLoopAt) {
-      this.nextCronLoopAt = now + 1000;
-      const loop = this.cronLoops++;
-      if (loop % config.int('repl-ping-replica-period') === 0 && this.peers.size > 0 && !this.core.isReplica() && !this.core.clientPause) {
-        this.core.propagator.emitRaw(['PING']);
-      }
-    }
+    if (now - this.lastPingAt >= config.int('repl-ping-replica-period') * 1000) this.heartbeat();
     const timeout = config.int('repl-timeout') * 1000;
     const limits = config.outputBufferLimits().replica;
     for (const peer of [...this.peers.values()]) {

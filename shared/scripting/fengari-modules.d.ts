@@ -49,6 +49,7 @@ declare module 'fengari/src/lua.js' {
     lua_gettop(L: LuaState): number;
     lua_insert(L: LuaState, idx: number): void;
     lua_isinteger(L: LuaState, idx: number): boolean;
+    lua_isnil(L: LuaState, idx: number): boolean;
     lua_isnumber(L: LuaState, idx: number): boolean;
     lua_isstring(L: LuaState, idx: number): boolean;
     lua_istable(L: LuaState, idx: number): boolean;
@@ -99,12 +100,15 @@ declare module 'fengari/src/lauxlib.js' {
     luaL_checknumber(L: LuaState, arg: number): number;
     luaL_checklstring(L: LuaState, arg: number): Uint8Array;
     luaL_checkany(L: LuaState, arg: number): void;
+    luaL_checktype(L: LuaState, arg: number, t: number): void;
+    luaL_optlstring(L: LuaState, arg: number, def: Str): Uint8Array;
     luaL_optinteger(L: LuaState, arg: number, def: number): number;
     luaL_argerror(L: LuaState, arg: number, extramsg: Str): never;
     luaL_where(L: LuaState, level: number): void;
     luaL_len(L: LuaState, idx: number): number;
     luaL_checkstack(L: LuaState, space: number, msg: Str): void;
     luaL_loadbuffer(L: LuaState, buff: Uint8Array, size: number, name: Str): number;
+    luaL_loadbufferx(L: LuaState, buff: Uint8Array, size: number, name: Str, mode: Str | null): number;
     luaL_tolstring(L: LuaState, idx: number): Uint8Array;
   }
   const lauxlib: LauxlibApi;

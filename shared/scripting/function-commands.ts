@@ -1,6 +1,7 @@
 import { bytesToBinary, binaryToBytes } from '../bytes.js';
 import type { CommandContext } from '../engine/command-context.js';
-import { command, type CommandSpec } from '../engine/command-spec.js';
+import { command, type CommandFlag, type CommandSpec } from '../engine/command-spec.js';
+import type { ServerCore } from '../engine/server-core.js';
 import { feedMonitors } from '../engine/monitor.js';
 import { CommandError } from '../errors.js';
 import { globMatch } from '../glob.js';
@@ -11,7 +12,8 @@ import { writeString } from '../rdb/rdb-writer.js';
 import { verifyDumpPayload } from '../rdb/dump-payload.js';
 import { ErrorReply, MapReply, OK, SetReply, SimpleString, type Reply } from '../resp/reply.js';
 import { FUNCTION_FLAGS, LOAD_TIMEOUT_MS, LibraryContext, functionsState } from './function-libraries.js';
-import { runScript } from './script-commands.js';
+import { scriptFlagsToCommandFlags } from './script-cache.js';
+import { runScript, withMayReplicate } from './script-commands.js';
 
 /**
  * FUNCTION (LOAD, DELETE, LIST, STATS, KILL, FLUSH, DUMP, RESTORE, HELP), FCALL and FCALL_RO, as Redis 7.0
@@ -44,6 +46,16 @@ function fcallGeneric(ctx: CommandContext, argv: string[], ro: boolean): Reply {
     clients: state.clients,
     execute: (hooks) => engine.vm.runCallback((L) => engine.pushCallback(L, fn), fn.name, keys, args, hooks, caller.protocol),
   });
+}
+
+/**
+ * fcallGetCommandFlags: the flags of one FCALL/FCALL_RO call (its spec's `base` flags adjusted by the called
+ * function's flags when it exists), for processCommand's checks in dispatch.
+ */
+export function fcallCommandFlags(core: ServerCore, argv: string[], base: readonly CommandFlag[]): CommandFlag[] {
+  const own = withMayReplicate(base);
+  const fn = argv.length < 2 ? undefined : functionsState(core).current.lookup(argv[1]);
+  return fn ? scriptFlagsToCommandFlags(own, fn.flags) : own;
 }
 
 /** Whether a decimal integer text is within a long long (getLongLongFromObject). */

@@ -149,6 +149,13 @@ export function pushReply(L: LuaState, r: Reply, resp: Resp): void {
     }
   } else if (r instanceof PushReply) {
     pushArray(L, r.items, resp);
+  } else if (r instanceof RawReply && r.bytes[0] === 0x28 /* ( */) {
+    // A RESP3 big number (the reply parser would make it a bigint, which is an integer to Lua): {big_number=s}.
+    let s = '';
+    for (let i = 1; i < r.bytes.length && r.bytes[i] !== 0x0d; i++) s += String.fromCharCode(r.bytes[i]);
+    lua.lua_createtable(L, 0, 1);
+    pushBinary(L, s);
+    lua.lua_setfield(L, -2, 'big_number');
   } else if (r instanceof RawReply) {
     const parser = new ReplyParser();
     parser.push(r.bytes);

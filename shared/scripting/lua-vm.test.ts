@@ -66,6 +66,11 @@ describe('errors', () => {
       "attempt to perform arithmetic on field 'x' (a nil value)",
     );
     expect(lua51ErrorText("user_script:1: 'end' expected near <eof>")).toBe("user_script:1: 'end' expected near '<eof>'");
+    expect(lua51ErrorText("user_script:1: unexpected symbol near '<\\1>'")).toBe("user_script:1: unexpected symbol near 'char(1)'");
+  });
+
+  it('a control character where a statement should start is reported as char(N), as Lua 5.1 does', () => {
+    expect(evalScript('\x01')).toEqual(errorReply("ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(1)'"));
   });
 
   it('pcall returns the err text of error tables, as Redis 7 keeps for compatibility', () => {

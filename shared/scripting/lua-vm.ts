@@ -17,7 +17,10 @@ import { pushCmsgpack } from './lua-cmsgpack.js';
 import { pushStruct } from './lua-struct.js';
 import { luaStringFormat } from './lua-format.js';
 import { IGNORE_STATS, luaArgsToArgv, popReply, pushBinary, pushErrorTable, pushReply, toBinary, type Resp } from './lua-conversions.js';
-import { argError, raiseError } from './lua-errors.js';
+import { argError, lua51ErrorText, raiseError } from './lua-errors.js';
+import { luaLoad51, luaLoadstring51 } from './lua-load.js';
+
+export { lua51ErrorText };
 import { LRAND48_MAX, type Lrand48 } from './lua-random.js';
 import { sha1Hex } from '../sha1.js';
 
@@ -54,6 +57,8 @@ const REDIS_VERSION_NUM = 0x07000f;
 export const REAL_GLOBALS = '__redis_real_globals';
 /** Registry field: a weak-keyed table from each read-only proxy to the table it protects. */
 export const PROXY_TARGETS = '__redis_proxy_targets';
+/** Registry field: each protected metatable's read-only proxy. */
+const METATABLE_PROXIES = '__redis_metatable_proxies';
 const PROPAGATE_AOF = 1;
 const PROPAGATE_REPL = 2;
 
@@ -95,7 +100,6 @@ local table, string, math, select, type, pairs, error = table, string, math, sel
 local floor = math.floor
 unpack = table.unpack_51
 table.unpack_51 = nil
-loadstring = load
 table.getn = function(t) return #t end
 table.setn = function() error("'setn' is obsolete", 2) end
 table.maxn = function(t)
@@ -139,14 +143,6 @@ math.mod = math.fmod
 math.atan2 = function(y, x) return math.atan(y, x) end
 `;
 
-/** Lua 5.3 phrases "a nil value (local 'x')" what Lua 5.1 phrased "local 'x' (a nil value)". */
-const VARINFO_53 = /attempt to ([a-z ]+?) a (\w+) value \((global|local|field|upvalue|method|constant) '([^']*)'\)/g;
-
-/** Rewrites fengari's (Lua 5.3) error texts into Lua 5.1's where they differ only in wording. */
-export function lua51ErrorText(msg: string): string {
-  return msg.replace(VARINFO_53, "attempt to $1 $3 '$4' (a $2 value)").replace(/ near <eof>$/, " near '<eof>'");
-}
-
 function isJsFrame(what: Uint8Array | null): boolean {
   return what !== null && what.length === 1 && (what[0] === 0x4a || what[0] === 0x43); // "J" (fengari) or "C"
 }
@@ -172,6 +168,10 @@ export class LuaVm {
     this.openLibraries();
     this.registerRedisApi();
     this.protectGlobals();
+    // Lua 5.1 names a function it cannot name from the calling code '?' ("bad argument #1 to '?'" for
+    // pcall(load)); fengari would look it up among the loaded modules, which Redis's Lua has no table of.
+    lua.lua_newtable(L);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, '_LOADED');
   }
 
   private openLibraries(): void {
@@ -246,6 +246,8 @@ export class LuaVm {
     lua.lua_setfield(L, -2, 'struct');
     this.setFunction('pcall', redisPcall);
     this.setFunction('error', luaError51);
+    this.setFunction('load', luaLoad51);
+    this.setFunction('loadstring', luaLoadstring51);
     // fengari has no garbage collector interface (JS collects): collections do nothing, counts are 0.
     this.setFunction('collectgarbage', (l) => {
       const opt = lua.lua_type(l, 1) <= lua.LUA_TNIL ? 'collect' : (toBinary(l, 1) ?? '');
@@ -458,6 +460,26 @@ export class LuaVm {
       this.pushRawFunction(name === 'rawset');
       lua.lua_setfield(L, globals, name);
     }
+    lua.lua_newtable(L);
+    lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, METATABLE_PROXIES);
+    lua.lua_getfield(L, globals, 'getmetatable');
+    lua.lua_pushcclosure(L, (l) => this.getmetatable51(l), 1);
+    lua.lua_setfield(L, globals, 'getmetatable');
+    lua.lua_getfield(L, globals, 'setmetatable');
+    lua.lua_pushcclosure(
+      L,
+      (l) => {
+        // lua_setmetatable refuses a read-only table (from C: no position in the message).
+        if (lua.lua_type(l, 1) === lua.LUA_TTABLE && this.pushProxyTarget(l, 1)) return readonlyError(l);
+        lua.lua_settop(l, 2);
+        lua.lua_pushvalue(l, lua.lua_upvalueindex(1));
+        lua.lua_insert(l, 1);
+        lua.lua_call(l, 2, 1);
+        return 1;
+      },
+      1,
+    );
+    lua.lua_setfield(L, globals, 'setmetatable');
     const real = lua.lua_gettop(L);
     lua.lua_pushvalue(L, real);
     lua.lua_setfield(L, lua.LUA_REGISTRYINDEX, REAL_GLOBALS);
@@ -465,11 +487,14 @@ export class LuaVm {
       lua.lua_getfield(L, real, lib);
       this.pushReadonlyProxy(lua.lua_gettop(L));
       if (lib === 'string') {
-        // ("x"):upper() goes through the string metatable: point it at the protected table too.
+        // ("x"):upper() goes through the string metatable: point it at the protected table too. The metatable
+        // is read-only as well: getmetatable('') gives its proxy.
         lua.lua_pushstring(L, '');
         lua.lua_getmetatable(L, -1);
         lua.lua_pushvalue(L, -3);
         lua.lua_setfield(L, -2, '__index');
+        this.pushMetatableProxy(lua.lua_gettop(L));
+        lua.lua_setfield(L, -2, '__metatable');
         lua.lua_pop(L, 2);
       }
       lua.lua_setfield(L, real, lib);
@@ -485,7 +510,7 @@ export class LuaVm {
     });
     lua.lua_setfield(L, -2, '__index');
     lua.lua_setmetatable(L, real);
-    this.pushReadonlyProxy(real, true);
+    this.pushReadonlyProxy(real);
     lua.lua_pushvalue(L, -1);
     lua.lua_setfield(L, real, '_G');
     lua.lua_rawseti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
@@ -506,7 +531,7 @@ export class LuaVm {
           lua.lua_pushvalue(l, 1);
           const isProxy = lua.lua_rawget(l, -2) === lua.LUA_TTABLE;
           if (isProxy) {
-            if (refuse) return raiseError(l, 'Attempt to modify a readonly table');
+            if (refuse) return readonlyError(l);
             lua.lua_replace(l, 1);
           }
           lua.lua_pop(l, isProxy ? 1 : 2);
@@ -521,9 +546,62 @@ export class LuaVm {
     );
   }
 
+  /**
+   * If the table at idx is a read-only proxy, pushes the table it protects and returns true; else pushes
+   * nothing.
+   */
+  private pushProxyTarget(l: LuaState, idx: number): boolean {
+    const at = lua.lua_absindex(l, idx);
+    lua.lua_getfield(l, lua.LUA_REGISTRYINDEX, PROXY_TARGETS);
+    lua.lua_pushvalue(l, at);
+    if (lua.lua_rawget(l, -2) === lua.LUA_TTABLE) {
+      lua.lua_remove(l, -2);
+      return true;
+    }
+    lua.lua_pop(l, 2);
+    return false;
+  }
+
+  /** Pushes the read-only proxy of the metatable at idx, made once (so getmetatable(_G) == getmetatable(_G)). */
+  private pushMetatableProxy(idx: number, L: LuaState = this.L): void {
+    const at = lua.lua_absindex(L, idx);
+    lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, METATABLE_PROXIES);
+    lua.lua_pushvalue(L, at);
+    if (lua.lua_rawget(L, -2) !== lua.LUA_TTABLE) {
+      lua.lua_pop(L, 1);
+      this.pushReadonlyProxy(at, L);
+      lua.lua_pushvalue(L, at);
+      lua.lua_pushvalue(L, -2);
+      lua.lua_rawset(L, -4);
+    }
+    lua.lua_remove(L, -2);
+  }
+
+  /**
+   * getmetatable: a read-only table's is the metatable of the table it protects (Redis's globals have the
+   * nonexistent-global error metatable, read-only like everything reachable from them; libraries have none).
+   */
+  private getmetatable51(l: LuaState): number {
+    lauxlib.luaL_checkany(l, 1);
+    if (lua.lua_type(l, 1) === lua.LUA_TTABLE && this.pushProxyTarget(l, 1)) {
+      if (!lua.lua_getmetatable(l, -1)) {
+        lua.lua_pushnil(l);
+        return 1;
+      }
+      // The function engine points the globals' metatable elsewhere while a library loads (see
+      // function-libraries.ts); what a script sees is always a proxy.
+      this.pushMetatableProxy(lua.lua_gettop(l), l);
+      return 1;
+    }
+    lua.lua_settop(l, 1);
+    lua.lua_pushvalue(l, lua.lua_upvalueindex(1));
+    lua.lua_insert(l, 1);
+    lua.lua_call(l, 1, 1);
+    return 1;
+  }
+
   /** Pushes a read-only view of the table at idx: reads and pairs() see it, writes raise. */
-  pushReadonlyProxy(idx: number, isGlobals = false): void {
-    const L = this.L;
+  pushReadonlyProxy(idx: number, L: LuaState = this.L): void {
     lua.lua_newtable(L);
     lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, PROXY_TARGETS);
     lua.lua_pushvalue(L, -2);
@@ -557,9 +635,8 @@ export class LuaVm {
       1,
     );
     lua.lua_setfield(L, -2, '__len');
-    // getmetatable(_G) is a table in Redis (its error metatable); library tables have none (false here).
-    if (isGlobals) lua.lua_newtable(L);
-    else lua.lua_pushboolean(L, false);
+    // Hidden from the base library (getmetatable and setmetatable are replaced to see through proxies).
+    lua.lua_pushboolean(L, false);
     lua.lua_setfield(L, -2, '__metatable');
     lua.lua_setmetatable(L, -2);
   }
@@ -656,6 +733,12 @@ export class LuaVm {
     lua.lua_settop(L, 0);
     return { reply, counted: counted && reply instanceof ErrorReply };
   }
+}
+
+/** lua_rawset / lua_setmetatable on a read-only table: the error raised from C, without a position. */
+function readonlyError(L: LuaState): never {
+  lua.lua_pushstring(L, 'Attempt to modify a readonly table');
+  return lua.lua_error(L);
 }
 
 /** Whether the table on top is an error table flagged as counted already. */

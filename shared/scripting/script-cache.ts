@@ -1,4 +1,5 @@
 import type { Client } from '../engine/client.js';
+import type { CommandFlag } from '../engine/command-spec.js';
 import type { ServerCore } from '../engine/server-core.js';
 import { Lrand48 } from './lua-random.js';
 import { LuaVm } from './lua-vm.js';
@@ -110,6 +111,21 @@ export function parseShebang(body: string): { flags: number; length: number } | 
     }
   }
   return { flags, length: end };
+}
+
+/**
+ * scriptFlagsToCmdFlags: the flags a call of EVAL or FCALL has for processCommand (CLIENT PAUSE, OOM, stale and
+ * read-only replicas, min-replicas) once its script's flags are known. A script without a shebang keeps the
+ * command's own flags (`base`: its spec's, plus may_replicate for EVAL, EVALSHA and FCALL, as Redis declares
+ * them); declared flags replace write, denyoom, stale and may_replicate.
+ */
+export function scriptFlagsToCommandFlags(base: readonly CommandFlag[], scriptFlags: number): CommandFlag[] {
+  if (scriptFlags & ScriptFlag.EVAL_COMPAT_MODE) return [...base];
+  const out: CommandFlag[] = base.filter((f) => f !== 'write' && f !== 'denyoom' && f !== 'stale' && f !== 'may_replicate');
+  if (!(scriptFlags & (ScriptFlag.ALLOW_OOM | ScriptFlag.NO_WRITES))) out.push('denyoom');
+  if (!(scriptFlags & ScriptFlag.NO_WRITES)) out.push('write');
+  if (scriptFlags & ScriptFlag.ALLOW_STALE) out.push('stale');
+  return out;
 }
 
 const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;

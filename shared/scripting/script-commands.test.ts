@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness, errorReply, OK_REPLY } from '../../test/helpers/core-harness.js';
-import { BoolReply, DoubleReply, MapReply, NullArray, SetReply, SimpleString } from '../resp/reply.js';
+import { BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, SetReply, SimpleString } from '../resp/reply.js';
 import { sha1Hex } from '../sha1.js';
+import { setDenyScriptsDisabled } from './deny-scripts.js';
+import { evalCommandFlags, KILL_AFTER_MS } from './script-commands.js';
+import { fcallCommandFlags } from './function-commands.js';
 
 describe('EVAL replication: effects only', () => {
   it('one write propagates as the command itself, never as EVAL', () => {
@@ -188,6 +191,39 @@ describe('commands inside scripts', () => {
     );
   });
 
+  it('DEBUG SET-DISABLE-DENY-SCRIPTS lets scripts call noscript commands', () => {
+    const h = createHarness();
+    const c = h.client();
+    const body = "return redis.call('debug', 'protocol', 'integer')";
+    expect(c.call('EVAL', body, '0')).toEqual(
+      errorReply(`ERR This Redis command is not allowed from script script: ${sha1Hex(body)}, on @user_script:1.`),
+    );
+    setDenyScriptsDisabled(h.core, true);
+    expect(c.call('EVAL', body, '0')).toBe(12345);
+    setDenyScriptsDisabled(h.core, false);
+    expect(c.call('EVAL', body, '0')).toBeInstanceOf(ErrorReply);
+  });
+
+  it('time stands still for a script: a key does not expire while it runs (DEBUG SLEEP inside)', () => {
+    const h = createHarness();
+    Object.assign(h.core.host, { sleep: (ms: number) => h.clock.advance(ms) });
+    setDenyScriptsDisabled(h.core, true);
+    const c = h.client();
+    const body = "redis.call('SET', 'key', 'value', 'PX', 1) redis.call('DEBUG', 'SLEEP', 0.01) return redis.call('EXISTS', 'key')";
+    expect(c.call('EVAL', body, '0')).toBe(1);
+    expect(c.call('EXISTS', 'key')).toBe(0);
+  });
+
+  it('redis.acl_check_cmd with too few arguments for the key finder answers false instead of failing', () => {
+    const h = createHarness();
+    const c = h.client();
+    c.call('ACL', 'SETUSER', 'bob', 'on', 'nopass', '+@all', '~x*');
+    c.call('AUTH', 'bob', 'any');
+    expect(c.call('EVAL', "return redis.acl_check_cmd('set')", '0')).toBe(null);
+    expect(c.call('EVAL', "return redis.acl_check_cmd('get', 'xy')", '0')).toBe(1);
+    expect(c.call('EVAL', "return redis.acl_check_cmd('get', 'yy')", '0')).toBe(null);
+  });
+
   it('MONITOR shows EVAL, then the commands the script ran from the lua client', () => {
     const h = createHarness();
     const m = h.client();
@@ -229,10 +265,54 @@ describe('RESP3', () => {
   });
 });
 
+describe('RESP3 big numbers', () => {
+  it('a big number reply reaches Lua as {big_number = digits} (RESP3 scripts) and goes back to the caller', () => {
+    const h = createHarness();
+    setDenyScriptsDisabled(h.core, true);
+    const c = h.client();
+    const digits = '1234567999999999999999999999999999999';
+    expect(c.call('EVAL', "redis.setresp(3) local r = redis.call('debug', 'protocol', 'bignum') return {type(r), r.big_number}", '0')).toEqual([
+      'table',
+      digits,
+    ]);
+    expect(c.call('EVAL', "redis.setresp(2) local r = redis.call('debug', 'protocol', 'bignum') return {type(r), r}", '0')).toEqual(['string', digits]);
+    expect(c.call('EVAL', "redis.setresp(3) return redis.call('debug', 'protocol', 'bignum')", '0')).toBe(digits);
+  });
+});
+
+describe('command flags of a call (for CLIENT PAUSE, OOM and replica checks)', () => {
+  const flagsOf = (h: ReturnType<typeof createHarness>, argv: string[]) => {
+    const spec = h.core.commands.get(argv[0].toLowerCase())!;
+    const fn = argv[0].toLowerCase().startsWith('fcall') ? fcallCommandFlags : evalCommandFlags;
+    return fn(h.core, argv, spec.flags).filter((f) => ['write', 'denyoom', 'stale', 'may_replicate', 'readonly'].includes(f)).sort();
+  };
+
+  it('scripts without a shebang keep the command flags; declared flags replace write, denyoom, stale, may_replicate', () => {
+    const h = createHarness();
+    const c = h.client();
+    expect(flagsOf(h, ['EVAL', 'return 1', '0'])).toEqual(['may_replicate', 'stale']);
+    expect(flagsOf(h, ['EVAL_RO', 'return 1', '0'])).toEqual(['readonly', 'stale']);
+    expect(flagsOf(h, ['EVAL', '#!lua\nreturn 1', '0'])).toEqual(['denyoom', 'write']);
+    expect(flagsOf(h, ['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toEqual([]);
+    expect(flagsOf(h, ['EVAL', '#!lua flags=allow-oom,allow-stale\nreturn 1', '0'])).toEqual(['stale', 'write']);
+    expect(flagsOf(h, ['EVAL', '#!lua flags=bogus\nreturn 1', '0'])).toEqual(['may_replicate', 'stale']);
+    const sha = c.call('SCRIPT', 'LOAD', '#!lua flags=no-writes\nreturn 2') as string;
+    expect(flagsOf(h, ['EVALSHA', sha.toUpperCase(), '0'])).toEqual([]);
+    expect(flagsOf(h, ['EVALSHA', 'f'.repeat(40), '0'])).toEqual(['may_replicate', 'stale']);
+    c.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function{function_name='ro', callback=function() return 1 end, flags={'no-writes'}}\nredis.register_function('rw', function() return 1 end)");
+    expect(flagsOf(h, ['FCALL', 'ro', '0'])).toEqual([]);
+    expect(flagsOf(h, ['FCALL', 'rw', '0'])).toEqual(['denyoom', 'write']);
+    expect(flagsOf(h, ['FCALL', 'nosuch', '0'])).toEqual(['may_replicate', 'stale']);
+    expect(flagsOf(h, ['FCALL_RO', 'nosuch', '0'])).toEqual(['readonly', 'stale']);
+  });
+});
+
 describe('long scripts', () => {
-  it('a script that has not written is stopped after busy-reply-threshold with the SCRIPT KILL error', () => {
+  it('a script that has not written is stopped once it ran past busy-reply-threshold and KILL_AFTER_MS, with the SCRIPT KILL error', () => {
     const h = createHarness({ config: { 'busy-reply-threshold': '50' } });
-    Object.assign(h.core.host, { micros: () => performance.now() * 1000 });
+    // Each look at the clock (every 100000 Lua instructions) is a second later.
+    let t = 0;
+    Object.assign(h.core.host, { micros: () => (t += 1_000_000) });
     const c = h.client();
     const r = c.call('EVAL', 'local i = 0 while true do i = i + 1 end', '0');
     expect(r).toEqual(
@@ -243,6 +323,18 @@ describe('long scripts', () => {
     expect(c.call('EVAL', body, '0')).toEqual(errorReply(`ERR Script killed by user with SCRIPT KILL... script: ${sha1Hex(body)}, on @user_script:1.`));
     expect(c.call('PING')).toEqual(new SimpleString('PONG'));
     expect(h.logs.some((l) => l.startsWith('warning: Lua script') && l.includes('without having written'))).toBe(true);
+  });
+
+  it('a script running past a small busy-reply-threshold but ending within KILL_AFTER_MS finishes (lua-time-limit 10)', () => {
+    const h = createHarness({ config: { 'lua-time-limit': '10' } });
+    let t = 0;
+    // 20 ms per look at the clock: about 150 looks, 3 s in all.
+    Object.assign(h.core.host, { micros: () => (t += 20_000) });
+    const c = h.client();
+    expect(c.call('EVAL', 'local x = 0 for i = 1, 5000000 do x = x + 1 end return x', '0')).toBe(5000000);
+    expect(t).toBeGreaterThan(1_000_000);
+    expect(t).toBeLessThan(KILL_AFTER_MS * 1000);
+    expect(h.logs.filter((l) => l.startsWith('warning: Slow script detected'))).toHaveLength(1);
   });
 
   it('a script that wrote is not stopped (Redis calls it unkillable) and finishes', () => {

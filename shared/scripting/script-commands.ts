@@ -1,6 +1,8 @@
+import { aclOf, AclResult } from '../engine/acl.js';
+import { logAclDenial } from '../commands/acl.js';
 import { Client, type Transport } from '../engine/client.js';
 import type { CommandContext } from '../engine/command-context.js';
-import { command, commandKeys, type CommandSpec } from '../engine/command-spec.js';
+import { command, commandKeys, type CommandFlag, type CommandSpec } from '../engine/command-spec.js';
 import { keyHashSlot } from '../cluster/key-slot.js';
 import { call, lookupCommand } from '../engine/dispatch.js';
 import { feedMonitors } from '../engine/monitor.js';
@@ -8,7 +10,9 @@ import type { ServerCore } from '../engine/server-core.js';
 import { CommandError, MASTERDOWN, NOT_INTEGER, OOM, READONLY } from '../errors.js';
 import { parseBigInteger } from '../commands/parse.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
-import { ScriptFlag, scriptingState, type ScriptingState } from './script-cache.js';
+import { denyScriptsDisabled } from './deny-scripts.js';
+import { sha1Hex } from '../sha1.js';
+import { parseShebang, ScriptFlag, scriptFlagsToCommandFlags, scriptingState, type CachedScript, type ScriptingState } from './script-cache.js';
 import type { ScriptRunHooks } from './lua-vm.js';
 
 /**
@@ -18,9 +22,18 @@ import type { ScriptRunHooks } from './lua-vm.js';
  * wrapped in MULTI/EXEC.
  *
  * A script runs to its end in the one JS thread: no other client is served meanwhile, so nobody can get BUSY
- * or send SCRIPT KILL. In place of SCRIPT KILL, a script that has run for busy-reply-threshold ms without
- * writing is stopped with the error SCRIPT KILL would give; one that wrote runs on (Redis calls it unkillable).
+ * or send SCRIPT KILL. In place of SCRIPT KILL, a script that has run for busy-reply-threshold ms (and at least
+ * KILL_AFTER_MS) without writing is stopped with the error SCRIPT KILL would give; one that wrote runs on (Redis
+ * calls it unkillable).
  */
+
+/**
+ * The least time a script runs before it is stopped in place of a SCRIPT KILL. Passing busy-reply-threshold
+ * alone does not stop a script in Redis (others get BUSY until someone kills it), so a script that merely runs
+ * longer than a small threshold (lua-time-limit 10) must still finish; only one that would keep the server
+ * BUSY for long is stopped.
+ */
+export const KILL_AFTER_MS = 5000;
 
 const NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 const PROPAGATE_REPL = 2;
@@ -95,6 +108,66 @@ function clusterRefusal(core: ServerCore, client: Client, caller: Client, spec: 
   }
   if (err.startsWith('CLUSTERDOWN The cluster is down')) return 'ERR Script attempted to execute a command while the cluster is down';
   return 'ERR Script attempted to access a non local key in a cluster node';
+}
+
+/**
+ * ACLCheckAllUserCommandPerm for the script caller's user: OK, or the denial and the index of the argument
+ * denied. Servers without ACL users (permissions null) and our master's stream allow everything.
+ */
+function scriptAclCheck(core: ServerCore, caller: Client, fullName: string, cmd: string[]): [AclResult, number] {
+  if (core.permissions === null || caller.isMaster) return [AclResult.OK, 0];
+  const acl = aclOf(core);
+  const user = acl.users.get(caller.user);
+  if (user?.unrestricted()) return [AclResult.OK, 0];
+  const spec = acl.command(fullName);
+  if (!spec) return [AclResult.OK, 0];
+  return user ? user.check(spec, cmd) : [AclResult.DENIED_CMD, 0];
+}
+
+/**
+ * Redis's lookupCommand (no arity check, unlike dispatch's): the full name of the command or subcommand argv
+ * names, the container itself when no subcommand is given, null when there is no such command.
+ */
+function commandFullName(core: ServerCore, cmd: string[]): string | null {
+  const spec = core.commands.get(cmd[0].toLowerCase());
+  if (!spec) return null;
+  if (!spec.subcommands || cmd.length === 1) return spec.name;
+  const sub = cmd[1].toLowerCase();
+  return spec.subcommands.some((s) => s.name === sub) ? `${spec.name}|${sub}` : null;
+}
+
+/** scriptVerifyACL: the error for a command the caller's user may not run (logged with context "lua"), or null. */
+function scriptAclDenial(core: ServerCore, caller: Client, fullName: string, cmd: string[]): string | null {
+  const [result, idx] = scriptAclCheck(core, caller, fullName, cmd);
+  if (result === AclResult.OK) return null;
+  logAclDenial(core, caller, result, result === AclResult.DENIED_CMD ? fullName : cmd[idx], caller.user, 'lua');
+  switch (result) {
+    case AclResult.DENIED_CMD:
+      return "ERR The user executing the script can't run this command or subcommand";
+    case AclResult.DENIED_KEY:
+      return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
+    case AclResult.DENIED_CHANNEL:
+      return "ERR The user executing the script can't publish to the channel mentioned in the command";
+    default:
+      return 'ERR The user executing the script is lacking the permissions for the command';
+  }
+}
+
+/** A write command as dispatch's write guards see one (for a script counted as a write). */
+const WRITE_GUARD_SPEC: CommandSpec = command({ name: 'eval', arity: -3, group: 'scripting', flags: ['write'], handler: () => OK });
+
+/**
+ * The refusal of dispatch's write guards (replication's min-replicas-to-write) for a write from a script, asked
+ * with the script client (guards may keep state per client: the caller's own must stay untouched), or null.
+ */
+function writeGuardRefusal(core: ServerCore, client: Client, caller: Client, spec: CommandSpec): string | null {
+  if (caller.isMaster) return null;
+  client.isMaster = false;
+  for (const guard of core.writeGuards) {
+    const err = guard(client, spec);
+    if (err) return err;
+  }
+  return null;
 }
 
 /** The hash slot of a command's first key, or -1 when it has none. */
@@ -186,6 +259,9 @@ export function runScript(ctx: CommandContext, run: ScriptRun): Reply {
     if (runningStale(ctx) && !(flags & ScriptFlag.ALLOW_STALE)) return new ErrorReply(MASTERDOWN);
     if (!(flags & ScriptFlag.NO_WRITES)) {
       if (core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) return new ErrorReply(READONLY);
+      // min-replicas-to-write (checkGoodReplicasStatus): processCommand counts the script as a write.
+      const denied = writeGuardRefusal(core, scriptClient(run.clients, caller), caller, WRITE_GUARD_SPEC);
+      if (denied !== null) return new ErrorReply(denied);
       if (ro) return new ErrorReply('ERR Can not execute a script with write flag using *_ro command.');
     }
     // The flags make the script deny-oom unless allow-oom or no-writes: processCommand refuses it with its
@@ -225,16 +301,23 @@ export function runScript(ctx: CommandContext, run: ScriptRun): Reply {
         return refuse(core, arity ? ARITY_IN_SCRIPT : UNKNOWN_IN_SCRIPT, arity ? (/for '([^']+)' command/.exec(found.error)?.[1] ?? null) : null);
       }
       const { spec, fullName } = found;
-      if (spec.flags.includes('noscript')) return refuse(core, 'ERR This Redis command is not allowed from script', fullName);
+      if (spec.flags.includes('noscript') && !denyScriptsDisabled(core)) return refuse(core, 'ERR This Redis command is not allowed from script', fullName);
       if (runningStale(ctx) && !spec.flags.includes('stale')) {
         return refuse(core, 'ERR Can not execute the command on a stale replica', fullName);
       }
+      const denied = scriptAclDenial(core, caller, fullName, cmd);
+      if (denied !== null) return refuse(core, denied, fullName);
       const isWrite = spec.flags.includes('write');
       if (readOnly && (isWrite || spec.flags.includes('may_replicate'))) {
         return refuse(core, 'ERR Write commands are not allowed from read-only scripts.', fullName);
       }
       if (isWrite && !wrote && core.isReplica() && core.config.bool('replica-read-only') && !caller.isMaster) {
         return refuse(core, READONLY, fullName);
+      }
+      // scriptVerifyWriteCommandAllow: not enough good replicas (reachable by scripts without a shebang only).
+      if (isWrite && !wrote) {
+        const denied = writeGuardRefusal(core, client, caller, spec);
+        if (denied !== null) return refuse(core, denied, fullName);
       }
       if (oomAtStart && !wrote && spec.flags.includes('denyoom')) return refuse(core, OOM, fullName);
       if (spec.name === 'xread' || spec.name === 'xreadgroup') {
@@ -261,30 +344,84 @@ export function runScript(ctx: CommandContext, run: ScriptRun): Reply {
     setRepl: (f) => {
       replicate = (f & PROPAGATE_REPL) !== 0;
     },
-    aclCheck: (cmd) => ('error' in lookupCommand(core, cmd) ? null : true),
+    aclCheck: (cmd) => {
+      const fullName = commandFullName(core, cmd);
+      if (fullName === null) return null;
+      try {
+        return scriptAclCheck(core, caller, fullName, cmd)[0] === AclResult.OK;
+      } catch {
+        // Too few arguments for the command's key finder (SET with no key): Redis reads whatever argument its
+        // reused argv array held there; answer denied rather than fail the script.
+        return false;
+      }
+    },
     shouldKill: () => {
       const elapsed = Math.floor((core.micros() - started) / 1000);
       if (threshold <= 0 || elapsed < threshold) return false;
-      if (wrote) {
-        if (!slowLogged) {
-          slowLogged = true;
-          core.host.log('warning', `Slow script detected: still in execution after ${elapsed} milliseconds. Script name is: ${sha}.`);
-        }
-        return false;
+      if (!slowLogged) {
+        slowLogged = true;
+        core.host.log('warning', `Slow script detected: still in execution after ${elapsed} milliseconds. Script name is: ${sha}.`);
       }
+      if (wrote || elapsed < Math.max(threshold, KILL_AFTER_MS)) return false;
       core.host.log('warning', `Lua script ${sha} stopped after ${elapsed} milliseconds (busy-reply-threshold) without having written.`);
       return true;
     },
   };
+  const restoreClock = freezeClock(core);
   try {
     const { reply, counted } = run.execute(hooks);
     // Dispatch counts the error EVAL replies; one the script passed on from a command was counted already.
     if (counted) uncountError(core, (reply as ErrorReply).message);
     return reply;
   } finally {
+    restoreClock();
     client.inExec = false;
     client.tracking = null;
   }
+}
+
+/**
+ * Stops the server's clock (core.now) at the script's start until the returned function is called: Redis
+ * judges expiry inside a script against the time it started (scriptTimeSnapshot), so a key cannot expire half
+ * way through a script and the effects replicated stay consistent. Our commands read one time for everything,
+ * so TIME and new TTLs inside the script also see the start time.
+ */
+function freezeClock(core: ServerCore): () => void {
+  const frozen = core.now();
+  const own = Object.getOwnPropertyDescriptor(core, 'now');
+  core.now = () => frozen;
+  return () => {
+    if (own) Object.defineProperty(core, 'now', own);
+    else delete (core as { now?: unknown }).now;
+  };
+}
+
+/** Redis declares EVAL, EVALSHA and FCALL may_replicate (COMMAND INFO does not show it); the *_RO forms not. */
+export function withMayReplicate(flags: readonly CommandFlag[]): CommandFlag[] {
+  return flags.includes('readonly') || flags.includes('may_replicate') ? [...flags] : [...flags, 'may_replicate'];
+}
+
+/**
+ * evalGetCommandFlags: the flags of one EVAL/EVALSHA/EVAL_RO/EVALSHA_RO call (its spec's `base` flags adjusted
+ * by the flags of its script, when the script is cached or, for EVAL, its shebang parses). For processCommand's
+ * checks in dispatch (CLIENT PAUSE WRITE holds a script only when it may write).
+ */
+export function evalCommandFlags(core: ServerCore, argv: string[], base: readonly CommandFlag[]): CommandFlag[] {
+  const own = withMayReplicate(base);
+  if (argv.length < 2) return own;
+  const isSha = argv[0].toLowerCase().startsWith('evalsha');
+  if (isSha && argv[1].length !== 40) return own;
+  const cached = (core.cachedScripts as Map<string, CachedScript> | null)?.get(isSha ? argv[1].toLowerCase() : sha1Hex(argv[1]));
+  let flags: number;
+  if (cached) {
+    flags = cached.flags;
+  } else {
+    if (isSha) return own;
+    const shebang = parseShebang(argv[1]);
+    if ('error' in shebang) return own;
+    flags = shebang.flags;
+  }
+  return scriptFlagsToCommandFlags(own, flags);
 }
 
 /** EVAL's key positions: the numkeys arguments after it (none when numkeys is not valid). */

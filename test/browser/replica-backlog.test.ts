@@ -38,6 +38,10 @@ describe('browser replica: a disconnect longer than the backlog covers', { timeo
       const w = window as any;
       w.r = await w.sdk.openReplica({ url, name: 'backlog' });
     }, url);
+    // The master's offset stays 0 until the stream carries something (no heartbeat for an hour here, and
+    // Redis's first PING comes on its own schedule, not when a replica attaches): one write after the attach.
+    await waitFor(async () => (await page.evaluate(() => (window as any).r.status().link)) === 'up', 15_000, 'replica link up');
+    await mconn.call('SET', 'attached', 'yes');
     await waitFor(async () => {
       const o = await masterOffset(master.port);
       return o > 0 && (await page.evaluate(() => (window as any).r.status().persistedOffset)) === o;

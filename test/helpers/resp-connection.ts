@@ -25,6 +25,17 @@ export class RespConnection {
     });
   }
 
+  /** A connection to a Unix domain socket (the server's `unixsocket`). */
+  static unix(socketPath: string): Promise<RespConnection> {
+    return new Promise((resolve, reject) => {
+      const socket: Socket = connect({ path: socketPath }, () => resolve(conn));
+      const conn = new RespConnection((b) => socket.write(b), () => socket.destroy());
+      socket.on('data', (d) => conn.onBytes(d));
+      socket.on('close', () => conn.onClose());
+      socket.on('error', reject);
+    });
+  }
+
   static websocket(url: string): Promise<RespConnection> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
