@@ -4,17 +4,22 @@
  * passed on each side.
  *
  *   npm run redis-suite -- --redis-src /path/to/redis-7.0.15 [--units unit/type/string,unit/expire] [--only ours]
+ *   npm run redis-suite -- --redis-src ... --internal --units integration/replication-psync,integration/psync2
  *
+ * `--internal` runs the suite the way Redis's CI does, letting it start its own servers (replicas, restarts,
+ * crashes): on our side `src/redis-server` is a script that runs server/main.ts with the config file the suite
+ * wrote. That script drops one directive, `propagation-error-behavior` (which our replicas do not implement),
+ * and disables the HTTP port (every server would want the same one).
  * The source tree is not part of this repository (and cannot be fetched in CI): check out Redis 7.0.15's
  * sources, `tests/` and `runtest` suffice, and put redis-server and redis-cli in its `src/` (symlinks to the
  * installed ones work). External mode skips the tests Redis tags `external:skip` (those that start their own
  * servers), so this covers commands, replies, encodings and the replication stream as a client sees them.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanup, startOurServer, startRedisServer, tempDir, type ServerHandle } from './processes.js';
+import { installCleanup, ROOT, startOurServer, startRedisServer, tempDir, type ServerHandle } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'unit-timeout': { type: 'string', default: '300' },
     json: { type: 'string' },
+    internal: { type: 'boolean', default: false },
   },
 });
 
@@ -55,12 +61,14 @@ interface UnitResult {
 }
 
 /** Runs one unit against a server on `port` and sorts its output into passed and failed tests. */
-function runUnit(tree: string, basePort: number, unit: string, port: number, timeoutS: number): Promise<UnitResult> {
+function runUnit(tree: string, basePort: number, unit: string, port: number | null, timeoutS: number): Promise<UnitResult> {
   const started = Date.now();
+  // External mode: the server on `port`; internal mode (port null): the suite starts src/redis-server itself.
+  const target = port === null ? [] : ['--host', '127.0.0.1', '--port', String(port), '--singledb'];
   return new Promise((resolve) => {
     const proc = spawn(
       'tclsh8.6',
-      ['tests/test_helper.tcl', '--host', '127.0.0.1', '--port', String(port), '--single', unit, '--singledb', '--clients', '1', '--timeout', '120', '--baseport', String(basePort)],
+      ['tests/test_helper.tcl', ...target, '--single', unit, '--clients', '1', '--timeout', '120', '--baseport', String(basePort)],
       { cwd: tree, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -95,12 +103,33 @@ async function runSide(side: 'ours' | 'stock', units: string[], timeoutS: number
   // Each side gets its own copy of the tree: runtest keeps its scratch files in tests/tmp.
   const tree = path.join(tempDir(`redis-suite-${side}-`), 'redis');
   cpSync(src!, tree, { recursive: true, verbatimSymlinks: true, filter: (f) => !f.includes('/tests/tmp/') });
+  if (values.internal && side === 'ours') {
+    const wrapper = path.join(tree, 'src/redis-server');
+    rmSync(wrapper, { force: true });
+    writeFileSync(
+      wrapper,
+      [
+        '#!/bin/sh',
+        '# Redis\'s test suite starts "src/redis-server <config file> [args]": run ours instead.',
+        'conf="$1"; shift',
+        `sed -i '/^propagation-error-behavior/d' "$conf"`,
+        `exec ${process.execPath} --import ${path.join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')} ${path.join(ROOT, 'server/main.ts')} "$conf" --http-port 0 "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+  }
   for (const unit of units) {
     let server: ServerHandle | null = null;
     try {
-      server = side === 'ours' ? await startOurServer(['--enable-debug-command', 'yes']) : await startRedisServer(['--enable-debug-command', 'yes']);
       // Its own coordination port per side (runtest's default is shared and two runs can pick it at once).
-      results[unit] = await runUnit(tree, side === 'ours' ? 21111 : 25111, unit, server.port, timeoutS);
+      const basePort = side === 'ours' ? 21111 : 25111;
+      if (values.internal) {
+        results[unit] = await runUnit(tree, basePort, unit, null, timeoutS);
+      } else {
+        server = side === 'ours' ? await startOurServer(['--enable-debug-command', 'yes']) : await startRedisServer(['--enable-debug-command', 'yes']);
+        results[unit] = await runUnit(tree, basePort, unit, server.port, timeoutS);
+      }
     } catch (e) {
       results[unit] = { ok: [], err: [], exception: `server: ${(e as Error).message.split('\n')[0]}`, external: false, seconds: 0 };
     } finally {

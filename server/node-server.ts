@@ -26,7 +26,10 @@ import { RdbPersistence } from './rdb-persistence.js';
 import { AofPersistence } from './aof-persistence.js';
 import { tcpTransport, webSocketTransport } from './socket-transport.js';
 import { TlsSupport } from './tls-support.js';
-import { chmodSync, unlinkSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rewriteConfigText } from '../shared/engine/config-rewrite.js';
+import { replicationOf } from '../shared/replication/replication.js';
+import { describeTarget } from '../shared/replication/replica-link.js';
 
 // Buffer decodes latin1 natively: much faster than portable JS for keys and values of more than a few bytes.
 setNativeBinaryDecoder((bytes, start, end) =>
@@ -102,6 +105,7 @@ export class NodeServer {
         void this.stop().then(() => this.opts.onShutdown?.());
       },
       runtimeInfo: () => this.runtimeInfo(),
+      rewriteConfig: () => this.rewriteConfigFile(),
       persistence,
       appendOnly: aof,
       aclFile: nodeAclFile((level, message) => this.logger.log(level, message)),
@@ -144,6 +148,28 @@ export class NodeServer {
     // A replica announces the port its master should reach it on: the TLS one when replication uses TLS.
     this.core.listeningPort = () =>
       config.bool('tls-replication') && config.int('tls-port') !== 0 ? config.int('tls-port') : this.tcpPort || config.int('port');
+  }
+
+  /**
+   * CONFIG REWRITE: the config file the server started from, rewritten with the configuration in memory
+   * (see config-rewrite.ts), replaced atomically. Null when done, else why not (Redis's strerror text).
+   */
+  private rewriteConfigFile(): string | null {
+    const file = this.opts.configFile;
+    if (!file) return 'The server is running without a config file';
+    try {
+      const old = readFileSync(file, 'utf8');
+      const repl = replicationOf(this.core);
+      const target = repl.link ? describeTarget(repl.link.target) : null;
+      const text = rewriteConfigText(old, this.core.config, target ? `${target.host} ${target.port}` : null);
+      const tmp = `${file}.tmp-${process.pid}`;
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+      return null;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
+    }
   }
 
   private runtimeInfo(): Record<string, Array<[string, string | number]>> {

@@ -228,8 +228,14 @@ const configCommand = command({
       handler: (ctx) => {
         const file = ctx.core.host.runtimeInfo?.().server?.find(([k]) => k === 'config_file')?.[1];
         if (!file) throw new CommandError('ERR The server is running without a config file');
-        // The core cannot write files; a runtime that could would rewrite it itself.
-        throw new CommandError('ERR Rewriting config file: Operation not supported');
+        // The core cannot write files: the runtime rewrites its file (the Node server does; others cannot).
+        const failed = ctx.core.host.rewriteConfig ? ctx.core.host.rewriteConfig() : 'Operation not supported';
+        if (failed !== null) {
+          ctx.core.host.log('warning', `CONFIG REWRITE failed: ${failed}`);
+          throw new CommandError(`ERR Rewriting config file: ${failed}`);
+        }
+        ctx.core.host.log('notice', 'CONFIG REWRITE executed with success.');
+        return OK;
       },
     }),
     command({

@@ -238,6 +238,14 @@ for (const p of PARAMS) {
   for (const a of p.aliases ?? []) BY_NAME.set(a, p);
 }
 
+/** A byte count as Redis's CONFIG REWRITE writes it: in gb, mb or kb when it is an exact multiple. */
+function formatMemoryForFile(n: number): string {
+  if (n !== 0 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3}gb`;
+  if (n !== 0 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2}mb`;
+  if (n !== 0 && n % 1024 === 0) return `${n / 1024}kb`;
+  return String(n);
+}
+
 /** Parses a redis.conf memory size: "1gb", "64mb", "16k", "100" (k/m/g are powers of 1000, kb/mb/gb of 1024). */
 export function parseMemory(text: string): number | null {
   const m = /^(-?\d+)(k|kb|m|mb|g|gb|b)?$/i.exec(text.trim());
@@ -410,6 +418,19 @@ export class Config {
     const p = BY_NAME.get(name.toLowerCase());
     if (!p) throw new Error(`unknown parameter ${name}`);
     return this.format(p, this.values.get(p.name));
+  }
+
+  /**
+   * Every parameter as CONFIG REWRITE writes it: its name, its aliases, its value as a config-file argument
+   * string (memory sizes in kb/mb/gb where exact, as Redis writes them), and whether that is the default.
+   */
+  rewriteEntries(): Array<{ name: string; aliases: string[]; kind: string; text: string; isDefault: boolean }> {
+    return PARAMS.map((p) => {
+      const value = this.values.get(p.name);
+      const text = this.format(p, value);
+      const isDefault = text === this.format(p, this.parse(p, p.default));
+      return { name: p.name, aliases: p.aliases ?? [], kind: p.kind, text: p.kind === 'memory' ? formatMemoryForFile(value as number) : text, isDefault };
+    });
   }
 
   /** Parameters whose name matches `matches` (a glob test), as [name, text] pairs. */

@@ -43,6 +43,8 @@ export interface ServerHost {
   shutdown?(): void;
   /** Extra INFO fields the runtime knows (process id, memory, ports), by section name. */
   runtimeInfo?(): Record<string, Array<[string, string | number]>>;
+  /** CONFIG REWRITE: rewrites the config file with the configuration in memory; null when done, else why not. */
+  rewriteConfig?(): string | null;
   /** Fills `bytes` with random values (defaults to crypto.getRandomValues). */
   randomBytes?(bytes: Uint8Array): void;
   /** A monotonic clock in microseconds, for the slow log (default: now() in ms, times 1000). */
