@@ -8,8 +8,7 @@
  *
  * `--internal` runs the suite the way Redis's CI does, letting it start its own servers (replicas, restarts,
  * crashes): on our side `src/redis-server` is a script that runs server/main.ts with the config file the suite
- * wrote. That script drops one directive, `propagation-error-behavior` (which our replicas do not implement),
- * and disables the HTTP port (every server would want the same one).
+ * wrote, with the HTTP port disabled (every server would want the same one).
  * The source tree is not part of this repository (and cannot be fetched in CI): check out Redis 7.0.15's
  * sources, `tests/` and `runtest` suffice, and put redis-server and redis-cli in its `src/` (symlinks to the
  * installed ones work). External mode skips the tests Redis tags `external:skip` (those that start their own
@@ -112,7 +111,6 @@ async function runSide(side: 'ours' | 'stock', units: string[], timeoutS: number
         '#!/bin/sh',
         '# Redis\'s test suite starts "src/redis-server <config file> [args]": run ours instead.',
         'conf="$1"; shift',
-        `sed -i '/^propagation-error-behavior/d' "$conf"`,
         `exec ${process.execPath} --import ${path.join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')} ${path.join(ROOT, 'server/main.ts')} "$conf" --http-port 0 "$@"`,
         '',
       ].join('\n'),

@@ -67,6 +67,10 @@ export class NodeServer {
   /** TLS: the context from the tls-* parameters and the tls-port listeners. */
   readonly tls: TlsSupport;
   private tcpServers: TcpServer[] = [];
+  /** The `unixsocket` listener (kept apart: moving the TCP port leaves it alone). */
+  private unixServer: TcpServer | null = null;
+  /** Set while a failed move of the TCP listener puts port and bind back (their changes must not move it again). */
+  private restoringBinding = false;
   private httpServer: HttpServer | null = null;
   private wss: WebSocketServer | null = null;
   private cronTimer: NodeJS.Timeout | null = null;
@@ -234,7 +238,7 @@ export class NodeServer {
     }
     // CONFIG SET port / bind moves the listeners, as Redis's changeListener does.
     config.onChange((name) => {
-      if ((name === 'port' || name === 'bind') && !this.stopping) this.rebindTcp();
+      if ((name === 'port' || name === 'bind') && !this.stopping && !this.restoringBinding) this.rebindTcp();
     });
     try {
       await this.tls.listen();
@@ -314,6 +318,7 @@ export class NodeServer {
     const config = this.core.config;
     if (`${config.str('bind')}\0${config.int('port')}` === this.tcpBinding) return;
     const old = this.tcpServers;
+    const [previousBind, previousPort] = this.tcpBinding.split('\0');
     this.tcpServers = [];
     this.tcpBinding = '';
     this.rebinding = (async () => {
@@ -323,8 +328,19 @@ export class NodeServer {
       try {
         await this.bindTcp();
       } catch (e) {
+        // Redis refuses such a CONFIG SET and keeps its listener; the reply has gone already here, so the
+        // old address is put back (and bound again) instead of leaving the server with no TCP listener.
         this.tcpPort = 0;
-        this.logger.log('warning', (e as Error).message);
+        this.logger.log('warning', `${(e as Error).message}; restoring port ${previousPort} and bind ${previousBind}`);
+        if (previousPort === undefined) return;
+        this.restoringBinding = true;
+        try {
+          config.set('bind', previousBind, true);
+          config.set('port', previousPort, true);
+        } finally {
+          this.restoringBinding = false;
+        }
+        this.rebindTcp();
       }
     })();
   }
@@ -349,7 +365,7 @@ export class NodeServer {
     });
     const perm = config.int('unixsocketperm');
     if (perm !== 0) chmodSync(socketPath, perm);
-    this.tcpServers.push(server);
+    this.unixServer = server;
     this.logger.log('notice', `The server is now ready to accept connections at ${socketPath}`);
   }
 
@@ -466,7 +482,8 @@ export class NodeServer {
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
       await this.rebinding;
-      await Promise.all(this.tcpServers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all([...this.tcpServers, ...(this.unixServer ? [this.unixServer] : [])].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      this.unixServer = null;
       this.tcpServers = [];
       await this.tls.close();
       await this.clusterBus?.close();

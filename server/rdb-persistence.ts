@@ -31,6 +31,17 @@ interface RunningSave {
  * carries the replication history (repl-id, repl-offset, repl-stream-db), so a restarted master or replica
  * continues with a partial resync.
  */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Redis's debugDelay, for key-load-delay: blocks for `usec` microseconds as usleep does (a negative value
+ * sleeps 1us once in -usec calls on average, to slow loading by less than a syscall per key).
+ */
+function debugDelay(usec: number): void {
+  if (usec < 0) usec = Math.floor(Math.random() * -usec) === 0 ? 1 : 0;
+  if (usec > 0) Atomics.wait(sleeper, 0, 0, usec / 1000);
+}
+
 export class RdbPersistence implements SnapshotPersistence {
   private core!: ServerCore;
   private replication!: Replication;
@@ -79,6 +90,7 @@ export class RdbPersistence implements SnapshotPersistence {
     const aux = new Map<string, string>();
     const expired: Array<[number, string]> = [];
     let loaded = 0;
+    const keyDelay = this.config.int('key-load-delay');
     const functions = core.functionLibraries?.beginLoad() ?? null;
     const found = readRdbFile(file, {
       onFunction: (code) => {
@@ -111,6 +123,7 @@ export class RdbPersistence implements SnapshotPersistence {
         db.dict.set(key, value);
         if (expireMs !== -1) db.expires.set(key, expireMs);
         loaded++;
+        if (keyDelay !== 0) debugDelay(keyDelay);
       },
     });
     if (!found) return null;

@@ -67,6 +67,25 @@ describe('node server: connection behaviours as Redis', () => {
 });
 
 describe('node server: moving the listener', () => {
+  it('a port that cannot be bound leaves the server on its old port (restored, and logged)', async () => {
+    const [first, http] = [await freePort(), await freePort()];
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const busy = (blocker.address() as net.AddressInfo).port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'parity-'));
+    const config = new Config({ port: String(first), 'http-port': String(http), bind: '127.0.0.1', dir, save: '' });
+    const server = new NodeServer({ config });
+    await server.start();
+    try {
+      expect((await run('redis-cli', ['-p', String(first), 'CONFIG', 'SET', 'port', String(busy)])).stdout.trim()).toBe('OK');
+      await waitFor(async () => server.tcpPort === first && config.int('port') === first, 5000, 'the old port to be restored');
+      expect((await run('redis-cli', ['-p', String(first), 'PING'])).stdout.trim()).toBe('PONG');
+    } finally {
+      await server.stop();
+      blocker.close();
+    }
+  });
+
   it('a change of port closes the old listener and binds the new one; connected clients stay', async () => {
     const [first, second, http] = [await freePort(), await freePort(), await freePort()];
     const dir = mkdtempSync(path.join(tmpdir(), 'parity-'));

@@ -112,3 +112,58 @@ describe('CLIENT PAUSE and INFO', () => {
     expect(blockedClients()).toBe('0');
   });
 });
+
+describe('CLIENT PAUSE WRITE and commands that may replicate', () => {
+  it('holds PFCOUNT (it may store its cache) and SPUBLISH until UNPAUSE', () => {
+    const h = createHarness();
+    const admin = h.client();
+    admin.call('PFADD', 'hll', 'a');
+    admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    const counter = h.client();
+    const publisher = h.client();
+    counter.send('PFCOUNT', 'hll');
+    publisher.send('SPUBLISH', 'ch', 'm');
+    expect(counter.next()).toBeUndefined();
+    expect(publisher.next()).toBeUndefined();
+    admin.call('CLIENT', 'UNPAUSE');
+    expect(counter.next()).toBe(1);
+    expect(publisher.next()).toBe(0);
+  });
+
+  it('holds EVAL, EVALSHA and FCALL of scripts that may write, alone or queued in MULTI', () => {
+    const h = createHarness();
+    const admin = h.client();
+    admin.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('f', function() return 3 end)");
+    const sha = admin.call('SCRIPT', 'LOAD', 'return 2') as string;
+    const queued = h.client();
+    queued.call('MULTI');
+    expect(queued.call('EVAL', '#!lua\nreturn 4', '0')).toEqual(QUEUED);
+    admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    const [a, b, c, d] = [h.client(), h.client(), h.client(), h.client()];
+    a.send('EVAL', 'return 1', '0');
+    b.send('EVAL', '#!lua\nreturn 1', '0');
+    c.send('EVALSHA', sha, '0');
+    d.send('FCALL', 'f', '0');
+    queued.send('EXEC');
+    for (const x of [a, b, c, d, queued]) expect(x.next()).toBeUndefined();
+    admin.call('CLIENT', 'UNPAUSE');
+    expect([a.next(), b.next(), c.next(), d.next(), queued.next()]).toEqual([1, 1, 2, 3, [4]]);
+  });
+
+  it('does not hold scripts declared no-writes, nor the _RO forms', () => {
+    const h = createHarness();
+    const admin = h.client();
+    admin.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 3 end, flags={'no-writes'}}");
+    const sha = admin.call('SCRIPT', 'LOAD', '#!lua flags=no-writes\nreturn 2') as string;
+    admin.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    const c = h.client();
+    expect(c.call('EVAL', '#!lua flags=no-writes\nreturn 1', '0')).toBe(1);
+    expect(c.call('EVALSHA', sha, '0')).toBe(2);
+    expect(c.call('FCALL', 'f', '0')).toBe(3);
+    expect(c.call('EVAL_RO', 'return 5', '0')).toBe(5);
+    expect(c.call('FCALL_RO', 'f', '0')).toBe(3);
+    c.call('MULTI');
+    c.call('EVAL', '#!lua flags=no-writes\nreturn 6', '0');
+    expect(c.call('EXEC')).toEqual([6]);
+  });
+});

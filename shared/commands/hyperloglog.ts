@@ -230,7 +230,8 @@ export const hyperloglogCommands: CommandSpec[] = [
     name: 'pfcount',
     arity: -2,
     group: 'hyperloglog',
-    flags: ['readonly'],
+    // may_replicate: PFCOUNT stores the recomputed cardinality cache, which propagates.
+    flags: ['readonly', 'may_replicate'],
     firstKey: 1,
     lastKey: -1,
     step: 1,

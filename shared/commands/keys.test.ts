@@ -725,3 +725,17 @@ describe('TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST', () => {
     expect(h.propagated).toEqual([['SELECT', '0'], ['PERSIST', 'k']]);
   });
 });
+
+describe('TTL, TYPE and EXISTS leave the access time alone', () => {
+  it('do not reset OBJECT IDLETIME (LOOKUP_NOTOUCH), while GET does', () => {
+    const h = createHarness({ config: { maxmemory: '100mb', 'maxmemory-policy': 'allkeys-lru' } });
+    const c = h.client();
+    c.call('SET', 'k', 'v');
+    h.clock.advance(5_000);
+    for (const cmd of [['TTL', 'k'], ['PTTL', 'k'], ['EXPIRETIME', 'k'], ['PEXPIRETIME', 'k'], ['TYPE', 'k'], ['EXISTS', 'k']]) c.call(...cmd);
+    expect(c.call('OBJECT', 'IDLETIME', 'k')).toBe(5);
+    expect(c.call('INFO', 'stats')).toContain('keyspace_hits:7\r\n'); // the six, and OBJECT's own
+    c.call('GET', 'k');
+    expect(c.call('OBJECT', 'IDLETIME', 'k')).toBe(0);
+  });
+});

@@ -271,8 +271,25 @@ function expireGeneric(ctx: CommandContext, argv: string[], relative: boolean, s
 }
 
 /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 missing, -1 no expiry, else rounded to the nearest second for s. */
+/**
+ * lookupKeyReadWithFlags(LOOKUP_NOTOUCH), for TTL, TYPE and EXISTS: as ctx.lookupRead (lazy expiry, hit/miss
+ * stats, "keymiss" events) but the key's access time is left alone, so asking about a key does not make it
+ * look used to the eviction policies or OBJECT IDLETIME.
+ */
+function lookupNoTouch(ctx: CommandContext, key: string): RedisValue | undefined {
+  const db = ctx.db;
+  const v = ctx.expireIfNeeded(db, key) ? undefined : db.dict.get(key);
+  if (v === undefined) {
+    ctx.core.stats.keyspaceMisses++;
+    if (ctx.core.keyspaceEvents !== 0) ctx.notify(Notify.KEY_MISS, 'keymiss', key, db);
+  } else {
+    ctx.core.stats.keyspaceHits++;
+  }
+  return v;
+}
+
 function ttlGeneric(ctx: CommandContext, key: string, ms: boolean, absolute: boolean): Reply {
-  if (ctx.lookupRead(key) === undefined) return -2;
+  if (lookupNoTouch(ctx, key) === undefined) return -2;
   const expire = ctx.getExpire(key);
   if (expire === -1) return -1;
   const ttl = Math.max(0, absolute ? expire : expire - ctx.now);
@@ -389,7 +406,7 @@ export const keyCommands: CommandSpec[] = [
     summary: 'Determine if a key exists',
     handler: (ctx, argv) => {
       let n = 0;
-      for (let i = 1; i < argv.length; i++) if (ctx.lookupRead(argv[i]) !== undefined) n++;
+      for (let i = 1; i < argv.length; i++) if (lookupNoTouch(ctx, argv[i]) !== undefined) n++;
       return n;
     },
   }),
@@ -403,7 +420,7 @@ export const keyCommands: CommandSpec[] = [
     step: 1,
     summary: 'Determine the type stored at key',
     handler: (ctx, argv) => {
-      const v = ctx.lookupRead(argv[1]);
+      const v = lookupNoTouch(ctx, argv[1]);
       return new SimpleString(v === undefined ? 'none' : typeOfValue(v));
     },
   }),

@@ -70,7 +70,7 @@ export const pubsubCommands: CommandSpec[] = [
     name: 'spublish',
     arity: 3,
     group: 'pubsub',
-    flags: ['pubsub', 'loading', 'stale', 'fast'],
+    flags: ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'],
     firstKey: 1,
     lastKey: 1,
     step: 1,

@@ -294,3 +294,17 @@ describe('strtodWeight (glibc strtod as SORT checks it)', () => {
     }
   });
 });
+
+describe('SORT of a set BY a constant from a script', () => {
+  it('sorts ALPHA (a set has no order a script may depend on), while outside scripts it keeps the set order', () => {
+    const h = createHarness();
+    const c = h.client();
+    const members = ['z', 'a', 'aaa', 'b', 'aa', 'c', 'azz'];
+    c.call('SADD', 'myset', ...members);
+    expect(c.call('EVAL', "return redis.call('sort',KEYS[1],'by','_')", '1', 'myset')).toEqual(['a', 'aa', 'aaa', 'azz', 'b', 'c', 'z']);
+    expect(c.call('EVAL', "return redis.call('sort',KEYS[1],'by','_','get','#','get','_:*')", '1', 'myset')).toEqual([
+      'a', null, 'aa', null, 'aaa', null, 'azz', null, 'b', null, 'c', null, 'z', null,
+    ]);
+    expect(c.call('SORT', 'myset', 'BY', '_')).toEqual(c.call('SMEMBERS', 'myset'));
+  });
+});

@@ -9,6 +9,7 @@ import { Stream } from '../store/stream.js';
 import { isWord, parseInteger } from './parse.js';
 import { objectEncoding } from './scan.js';
 import { pqsort } from './pqsort.js';
+import { isScriptClient } from '../scripting/script-client.js';
 
 /*
  * SORT and SORT_RO, after Redis 7.0.15's sort.c. The parts that decide what a client sees:
@@ -199,8 +200,9 @@ function sortGeneric(ctx: CommandContext, argv: string[], readonly: boolean): Re
   const found = ctx.lookupRead(argv[1]);
   const value = found === undefined ? new Deque<string>() : found;
   if (typeof value === 'string' || value instanceof Map || value instanceof Stream) throw new CommandError(WRONGTYPE);
-  if (typeOfValue(value) === 'set' && o.dontsort && o.storekey !== null) {
-    // A set has no order of its own: a stored result must not depend on it (replicas must store the same list).
+  if (typeOfValue(value) === 'set' && o.dontsort && (o.storekey !== null || isScriptClient(ctx.client))) {
+    // A set has no order of its own: a stored result, or one a script may write elsewhere, must not depend on it
+    // (replicas must end up with the same data).
     o.dontsort = false;
     o.alpha = true;
     o.sortby = null;

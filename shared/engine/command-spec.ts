@@ -1,5 +1,6 @@
 import type { Reply } from '../resp/reply.js';
 import type { CommandContext } from './command-context.js';
+import type { ServerCore } from './server-core.js';
 
 /** Command flags, named as in Redis's command table (COMMAND INFO prints them). */
 export type CommandFlag =
@@ -74,6 +75,11 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** For commands with movable keys: the key positions in argv. */
   getKeys?: (argv: string[]) => number[];
+  /**
+   * The flags of one invocation, when they depend on its arguments (EVAL/FCALL take their script's declared
+   * flags, as Redis's getCommandFlags does); dispatch's checks use them instead of `flags`.
+   */
+  callFlags?: (core: ServerCore, argv: string[]) => readonly CommandFlag[];
 }
 
 /** A convenience constructor with Redis's defaults for the optional fields. */

@@ -32,6 +32,8 @@ interface ParamSpec {
   /** Values below this (but within min) are raised to it, as Redis's apply functions do (repl-backlog-size). */
   clampMin?: number;
   values?: string[];
+  /** Redis's HIDDEN_CONFIG (debug knobs): CONFIG GET names it only exactly, never through a pattern. */
+  hidden?: boolean;
 }
 
 /** One class's output buffer limit: hard bytes, soft bytes, soft seconds (0 = no limit). */
@@ -77,7 +79,8 @@ function parseShutdownFlags(text: string): string {
  */
 const PARAMS: ParamSpec[] = [
   { name: 'port', kind: 'int', default: '6379', mutable: true, min: 0, max: 65535 },
-  { name: 'http-port', kind: 'int', default: '7379', min: 0, max: 65535 },
+  // Ours, not Redis's: hidden so that CONFIG GET * lists what Redis lists (and CONFIG SET of each one works).
+  { name: 'http-port', kind: 'int', default: '7379', min: 0, max: 65535, hidden: true },
   { name: 'bind', kind: 'string', default: '* -::*', mutable: true },
   { name: 'protected-mode', kind: 'bool', default: 'yes', mutable: true },
   // A Unix domain socket to listen on as well (the Node server), and its file mode in octal (0: left as created).
@@ -112,6 +115,8 @@ const PARAMS: ParamSpec[] = [
   { name: 'busy-reply-threshold', aliases: ['lua-time-limit'], kind: 'int', default: '5000', mutable: true, min: 0 },
   // maxmemory (Redis 7.0's names and defaults): the limit counts the dataset as Redis would allocate it.
   { name: 'maxmemory', kind: 'memory', default: '0', mutable: true, min: 0 },
+  // Microseconds to sleep after loading each key of an RDB (negative: sleep 1us once in that many keys).
+  { name: 'key-load-delay', kind: 'int', default: '0', mutable: true, min: -2147483648, max: 2147483647, hidden: true },
   { name: 'maxmemory-policy', kind: 'enum', default: 'noeviction', mutable: true, values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'] },
   { name: 'maxmemory-samples', kind: 'int', default: '5', mutable: true, min: 1, max: 64 },
   { name: 'maxmemory-eviction-tenacity', kind: 'int', default: '10', mutable: true, min: 0, max: 100 },
@@ -174,7 +179,11 @@ const PARAMS: ParamSpec[] = [
   { name: 'shutdown-on-sigterm', kind: 'shutdown-flags', default: 'default', mutable: true, values: SHUTDOWN_FLAGS },
   { name: 'shutdown-on-sigint', kind: 'shutdown-flags', default: 'default', mutable: true, values: SHUTDOWN_FLAGS },
   { name: 'repl-diskless-sync', kind: 'bool', default: 'yes', mutable: true },
-  { name: 'repl-diskless-sync-delay', kind: 'int', default: '5', mutable: true, min: 0 },
+  // Redis's default is 5 s, so that one fork serves the replicas that arrive meanwhile; our snapshots need no
+  // fork, so ours is 0 (a configured delay is honoured as Redis honours it).
+  { name: 'repl-diskless-sync-delay', kind: 'int', default: '0', mutable: true, min: 0 },
+  { name: 'repl-diskless-sync-max-replicas', kind: 'int', default: '0', mutable: true, min: 0 },
+  { name: 'propagation-error-behavior', kind: 'enum', default: 'ignore', mutable: true, values: ['ignore', 'panic', 'panic-on-replicas'] },
   { name: 'repl-diskless-load', kind: 'enum', default: 'disabled', mutable: true, values: ['disabled', 'on-empty-db', 'swapdb'] },
   { name: 'replica-read-only', aliases: ['slave-read-only'], kind: 'bool', default: 'yes', mutable: true },
   { name: 'replica-serve-stale-data', aliases: ['slave-serve-stale-data'], kind: 'bool', default: 'yes', mutable: true },
@@ -433,10 +442,11 @@ export class Config {
     });
   }
 
-  /** Parameters whose name matches `matches` (a glob test), as [name, text] pairs. */
+  /** Parameters whose name matches `matches` (a glob test), as [name, text] pairs; hidden ones never match. */
   entries(matches: (name: string) => boolean): Array<[string, string]> {
     const out: Array<[string, string]> = [];
     for (const p of PARAMS) {
+      if (p.hidden) continue;
       const names = [p.name, ...(p.aliases ?? [])];
       for (const n of names) if (matches(n)) out.push([n, this.format(p, this.values.get(p.name))]);
     }

@@ -13,10 +13,11 @@ import { ErrorReply, NULL_ARRAY, QUEUED, type Reply } from '../resp/reply.js';
 import { ProtocolError } from '../resp/request-parser.js';
 import type { Client, MultiState } from './client.js';
 import { CommandContext } from './command-context.js';
-import { BlockRequest, type CommandSpec, type HandlerResult } from './command-spec.js';
+import { BlockRequest, commandKeys, type CommandSpec, type HandlerResult } from './command-spec.js';
 import { feedMonitors } from './monitor.js';
 import type { ServerCore } from './server-core.js';
 import { resetCaching, trackingAfterCall } from './tracking.js';
+import { rememberReplicaKeyWithExpire } from '../replication/replica-key-expiry.js';
 
 /** Commands a client in a MULTI runs at once instead of queueing. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -83,10 +84,43 @@ export function lookupCommand(
 }
 
 /** Replies with an error and counts it (INFO errorstats). */
-export function replyError(core: ServerCore, client: Client, message: string): void {
+export function replyError(core: ServerCore, client: Client, message: string, commandName?: string): void {
   countError(core, message);
+  if (client.isMaster) afterMasterError(core, client, message, commandName);
   client.reply(new ErrorReply(message));
 }
+
+/** The AOF loader's client (it runs with isMaster set: no replies, every permission). */
+const AOF_CLIENT_ADDR = 'AOF-loading-client';
+
+/**
+ * Redis's afterErrorReply for our master's stream and the AOF: the error never reaches anyone, so it is logged
+ * as critical (the data may have diverged) and, as propagation-error-behavior says, the process panics.
+ */
+function afterMasterError(core: ServerCore, client: Client, message: string, commandName: string | undefined): void {
+  const aof = client.info.addr === AOF_CLIENT_ADDR;
+  const [from, to] = aof ? ['server', 'AOF-loading-client'] : ['replica', 'master'];
+  const name = commandName ?? '<unknown>';
+  core.host.log(
+    'warning',
+    `== CRITICAL == This ${from} is sending an error to its ${to}: '${message.slice(0, 4096)}' after processing the command '${name}'`,
+  );
+  const behavior = core.config.str('propagation-error-behavior');
+  const panics = aof
+    ? behavior === 'panic'
+    : behavior !== 'ignore' && core.config.bool('replica-read-only');
+  if (panics) {
+    const reason = `This ${from} panicked sending an error to its ${to} after processing the command '${name}'`;
+    core.host.log('warning', `------------------------------------------------`);
+    core.host.log('warning', `!!! Software Failure. Press left mouse button to continue`);
+    core.host.log('warning', `Guru Meditation: ${reason}`);
+    // ServerHost has no panic hook: the Node host exits on this error (see node-server.ts).
+    throw new PropagationPanic(reason);
+  }
+}
+
+/** Thrown out of command processing when propagation-error-behavior says to panic; the host exits on it. */
+export class PropagationPanic extends Error {}
 
 function countError(core: ServerCore, message: string): void {
   core.stats.totalErrorReplies++;
@@ -108,7 +142,7 @@ function reject(core: ServerCore, client: Client, message: string, fullName?: st
     return;
   }
   if (client.multi) client.multi.aborted = true;
-  replyError(core, client, message);
+  replyError(core, client, message, fullName);
 }
 
 function commandStats(core: ServerCore, name: string) {
@@ -243,11 +277,14 @@ export function processCommand(core: ServerCore, client: Client, argv: string[])
   // CLIENT PAUSE holds the command (every one, or those that may write) until the pause ends; replicas and our
   // master's stream are never held.
   if (core.clientPause && !client.isMaster && !client.isReplica && core.writesPaused()) {
-    const mayWrite = (flags: readonly string[]) => flags.includes('write') || flags.includes('may_replicate');
+    const mayWrite = (s: CommandSpec, a: string[]) => {
+      const flags = s.callFlags ? s.callFlags(core, a) : s.flags;
+      return flags.includes('write') || flags.includes('may_replicate');
+    };
     const held =
       core.clientPause.all ||
-      mayWrite(spec.flags) ||
-      (parentName === 'exec' && client.multi !== null && client.multi.queue.some((q) => mayWrite(q.spec.flags)));
+      mayWrite(spec, argv) ||
+      (parentName === 'exec' && client.multi !== null && client.multi.queue.some((q) => mayWrite(q.spec, q.argv)));
     if (held) {
       client.postponed = argv;
       core.postponed.add(client);
@@ -334,6 +371,7 @@ export function call(
   if (result instanceof ErrorReply) {
     stats.failed++;
     countError(core, result.message);
+    if (client.isMaster) afterMasterError(core, client, result.message, fullName);
   }
   if (result instanceof BlockRequest && client.inExec) result = timeoutReplyOf(result.timeoutReply);
   if (core.tracking.clients > 0 || core.tracking.table.size > 0) trackingAfterCall(core, client, spec, argv, result);
@@ -372,6 +410,13 @@ export function call(
     if (out !== null) {
       if (ctx.propagateAs === undefined) out.add(client.db, argv);
       else if (ctx.propagateAs !== null) for (const op of ctx.propagateAs) out.add(client.db, op);
+    }
+    // A writable replica's own keys with a TTL: the master will never DEL them, the replica expires them.
+    if (!client.isMaster && core.isReplica()) {
+      const db = core.dbs[client.db];
+      if (db.expires.size > 0) {
+        for (const i of commandKeys(spec, argv)) if (db.expires.has(argv[i])) rememberReplicaKeyWithExpire(core, client.db, argv[i]);
+      }
     }
   }
   return result;

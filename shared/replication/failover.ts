@@ -138,7 +138,7 @@ export class Failover {
     const core = this.repl.core;
     const to = this.target ? `${this.target.host}:${this.target.port}` : 'any replica';
     core.host.log('notice', `FAILOVER to ${to} aborted: ${reason}`);
-    if (this.state === 'failover-in-progress') this.repl.unsetMaster(`failover aborted: ${reason}`);
+    if (this.state === 'failover-in-progress') this.repl.unsetMaster('failover aborted');
     this.clear();
   }
 

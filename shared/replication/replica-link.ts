@@ -7,6 +7,7 @@ import { ReplyParser } from '../resp/reply-parser.js';
 import type { Database } from '../store/database.js';
 import type { Replication } from './replication.js';
 import { SnapshotLoader } from './snapshot.js';
+import { PropagationPanic } from '../engine/dispatch.js';
 
 /** Where the master is: a TCP host and port, or a ws:// / wss:// URL carrying the same bytes. */
 export type MasterTarget = { kind: 'tcp'; host: string; port: number } | { kind: 'websocket'; url: string };
@@ -253,6 +254,8 @@ export class ReplicaLink {
     try {
       this.consume(bytes);
     } catch (e) {
+      // propagation-error-behavior panic: the process must go down, not just this link.
+      if (e instanceof PropagationPanic) throw e;
       this.fail((e as Error).message);
     }
   }

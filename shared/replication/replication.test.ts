@@ -143,6 +143,16 @@ describe('FAILOVER', () => {
     expect(master.client().call('GET', 'k')).toBe('2');
   });
 
+  it('aborts when the target refuses PSYNC, logging the reason once', async () => {
+    const { master, replica } = await failoverPair();
+    replica.client().call('ACL', 'SETUSER', 'default', '-psync');
+    expect(master.client().call('FAILOVER')).toEqual(new SimpleString('OK'));
+    await until([master, replica], () => failoverState(master) === 'no-failover' && !master.core.isReplica(), 'failover aborted');
+    expect(master.logs.filter((l) => l.includes('Failover target rejected psync request'))).toEqual([
+      'notice: FAILOVER to 127.0.0.1:6380 aborted: Failover target rejected psync request',
+    ]);
+  });
+
   it('gives up after TIMEOUT when no replica catches up, and writes go on', async () => {
     const { master } = await failoverPair();
     const c = master.client();

@@ -9,6 +9,7 @@ import { Failover } from './failover.js';
 import { ReplicationBacklog } from './backlog.js';
 import { NULL_REPLID, newReplId } from './replication-id.js';
 import { snapshotChunks } from './snapshot.js';
+import { expireReplicaKeys } from './replica-key-expiry.js';
 import { replicationInfo, replicationStats } from './replication-info.js';
 import { ReplicaLink, describeTarget, type MasterConnector, type MasterTarget } from './replica-link.js';
 
@@ -57,6 +58,8 @@ export interface ReplicaPeer {
    * end of the snapshot by its trailing mark (stock Redis does) must not receive stream bytes behind it.
    */
   holdStream: boolean;
+  /** When a diskless sync began waiting for repl-diskless-sync-delay (wait_bgsave), ms. */
+  waitingSince: number;
 }
 
 /** Settings REPLCONF gives before PSYNC. */
@@ -78,6 +81,9 @@ export interface ReplicationStats {
 
 /** The most snapshot bytes queued on one replica's socket before we wait for it to drain. */
 const SNAPSHOT_WINDOW = 4 * 1024 * 1024;
+
+/** The keepalive a master sends a replica whose sync has not started (Redis's replicationCron). */
+const NEWLINE = new Uint8Array([10]);
 
 /**
  * Replication state and the master side of PSYNC, as Redis's replication.c: the replication ids and offsets,
@@ -120,6 +126,8 @@ export class Replication {
    * it per replica. Kept apart so feeding a command costs nothing per online replica.
    */
   private readonly held = new Set<ReplicaPeer>();
+  /** Full syncs waiting out repl-diskless-sync-delay, so replicas arriving meanwhile share one transfer start. */
+  private readonly waitingStart = new Set<ReplicaPeer>();
   private readonly feedListener = (bytes: Uint8Array) => this.feed(bytes);
   private listening = false;
 
@@ -341,6 +349,7 @@ export class Replication {
       pendingBytes: 0,
       sentBytes: 0,
       holdStream: false,
+      waitingSince: 0,
     };
     client.isReplica = true;
     // The replica must never see replies again: only the stream (REPLCONF ACK and GETACK have no reply).
@@ -394,6 +403,54 @@ export class Replication {
   private fullResync(peer: ReplicaPeer, psync: boolean): void {
     this.createBacklogIfNeeded();
     this.stats.syncFull++;
+    // As Redis's syncCommand: a diskless sync (replica able to read $EOF:) waits repl-diskless-sync-delay for
+    // more replicas to arrive, answering nothing yet, so the replica stays in its handshake meanwhile.
+    if (this.core.config.bool('repl-diskless-sync') && peer.capaEof && this.syncDelayMs() > 0) {
+      peer.state = 'wait_bgsave';
+      peer.waitingSince = this.core.now();
+      this.peers.set(peer.client, peer);
+      this.waitingStart.add(peer);
+      this.noReplicasSince = 0;
+      this.core.host.log('notice', 'Delay next BGSAVE for diskless SYNC');
+      this.startPendingSyncs();
+      return;
+    }
+    this.startFullResync(peer, psync);
+  }
+
+  /**
+   * Redis's replicationStartPendingFork: the waiting diskless syncs start together once the longest waiting
+   * has waited repl-diskless-sync-delay, or as soon as repl-diskless-sync-max-replicas wait (0: no such limit).
+   */
+  private startPendingSyncs(): void {
+    if (this.waitingStart.size === 0) return;
+    const config = this.core.config;
+    const now = this.core.now();
+    let longest = 0;
+    for (const peer of this.waitingStart) longest = Math.max(longest, now - peer.waitingSince);
+    const maxReplicas = config.int('repl-diskless-sync-max-replicas');
+    const due =
+      longest >= this.syncDelayMs() ||
+      (maxReplicas > 0 && this.waitingStart.size >= maxReplicas);
+    if (!due) return;
+    this.core.host.log('notice', 'Starting BGSAVE for SYNC with target: replicas sockets');
+    // Bytes fed before the snapshot belong to the others (as in sync()).
+    this.distributeOutgoing();
+    const peers = [...this.waitingStart];
+    this.waitingStart.clear();
+    for (const peer of peers) if (!peer.client.closed) this.startFullResync(peer, !peer.preSync);
+  }
+
+  /**
+   * How long a diskless sync waits for other replicas. Redis waits so that one fork serves them all; our
+   * snapshots are point-in-time copies without a fork, so our default is 0 (Redis's is 5 s), and a delay
+   * that is configured holds replicas back as Redis's does.
+   */
+  private syncDelayMs(): number {
+    return this.core.config.int('repl-diskless-sync-delay') * 1000;
+  }
+
+  private startFullResync(peer: ReplicaPeer, psync: boolean): void {
     const client = peer.client;
     const offset = this.offset;
     this.core.host.log('notice', `Starting full resync with replica ${client.info.addr} at offset ${offset}`);
@@ -484,6 +541,7 @@ export class Replication {
     if (peer) {
       this.transferring.delete(peer);
       this.held.delete(peer);
+      this.waitingStart.delete(peer);
     }
     if (this.peers.delete(client)) {
       this.core.host.log('notice', `Connection with replica ${client.info.addr} lost.`);
@@ -521,6 +579,7 @@ export class Replication {
       pending: [],
       pendingBytes: 0,
       sentBytes: 0,
+      waitingSince: 0,
     };
     this.peers.set(client, peer);
     if (peer.holdStream) this.held.add(peer);
@@ -631,6 +690,9 @@ export class Replication {
     }
   }
 
+  /** When newlines were last sent to replicas waiting for their sync to start. */
+  private lastNewlineAt = 0;
+
   /** When this instance last put a heartbeat PING in the stream (0: never). */
   lastPingSentAt = 0;
 
@@ -641,6 +703,17 @@ export class Replication {
     const now = this.core.now();
     const config = this.core.config;
     if (now - this.lastPingAt >= config.int('repl-ping-replica-period') * 1000) this.heartbeat();
+    // Replicas waiting for their sync to start get newlines, as Redis's replicationCron sends them once a
+    // second, so they do not time out in their handshake.
+    if (this.waitingStart.size > 0 && now - this.lastNewlineAt >= 1000) {
+      this.lastNewlineAt = now;
+      for (const peer of this.waitingStart) {
+        peer.client.writeRaw(NEWLINE);
+        this.core.queueWrite(peer.client);
+      }
+    }
+    this.startPendingSyncs();
+    expireReplicaKeys(this.core);
     const timeout = config.int('repl-timeout') * 1000;
     const limits = config.outputBufferLimits().replica;
     for (const peer of [...this.peers.values()]) {

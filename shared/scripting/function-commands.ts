@@ -388,15 +388,19 @@ const functionSubcommands: CommandSpec[] = [
   }),
 ];
 
+const FCALL_FLAGS: readonly CommandFlag[] = ['noscript', 'stale', 'skip_monitor', 'movablekeys'];
+const FCALL_RO_FLAGS: readonly CommandFlag[] = ['readonly', ...FCALL_FLAGS];
+
 const fcallSpec = (name: string, ro: boolean, summary: string): CommandSpec =>
   command({
     name,
     arity: -3,
     group: 'scripting',
-    flags: ro ? ['readonly', 'noscript', 'stale', 'skip_monitor', 'movablekeys'] : ['noscript', 'stale', 'skip_monitor', 'movablekeys'],
+    flags: ro ? [...FCALL_RO_FLAGS] : [...FCALL_FLAGS],
     summary,
     since: '7.0.0',
     getKeys: fcallKeys,
+    callFlags: (core, argv) => fcallCommandFlags(core, argv, ro ? FCALL_RO_FLAGS : FCALL_FLAGS),
     handler: (ctx, argv) => fcallGeneric(ctx, argv, ro),
   });
 

@@ -11,6 +11,7 @@ import { CommandError, MASTERDOWN, NOT_INTEGER, OOM, READONLY } from '../errors.
 import { parseBigInteger } from '../commands/parse.js';
 import { ErrorReply, OK, SimpleString, type Reply } from '../resp/reply.js';
 import { denyScriptsDisabled } from './deny-scripts.js';
+import { SCRIPT_CLIENT_ADDR } from './script-client.js';
 import { sha1Hex } from '../sha1.js';
 import { parseShebang, ScriptFlag, scriptFlagsToCommandFlags, scriptingState, type CachedScript, type ScriptingState } from './script-cache.js';
 import type { ScriptRunHooks } from './lua-vm.js';
@@ -44,7 +45,7 @@ const nullTransport: Transport = { write: () => {}, close: () => {}, bufferedAmo
 function scriptClient(clients: WeakMap<Client, Client>, caller: Client): Client {
   let c = clients.get(caller);
   if (!c) {
-    c = new Client(caller.id, nullTransport, { addr: 'lua', laddr: 'lua', loopback: true, kind: 'internal' }, caller.createdAt, false);
+    c = new Client(caller.id, nullTransport, { addr: SCRIPT_CLIENT_ADDR, laddr: SCRIPT_CLIENT_ADDR, loopback: true, kind: 'internal' }, caller.createdAt, false);
     clients.set(caller, c);
   }
   return c;
@@ -431,15 +432,19 @@ function evalKeys(argv: string[]): number[] {
   return Array.from({ length: n }, (_, i) => 3 + i);
 }
 
+const EVAL_FLAGS: readonly CommandFlag[] = ['noscript', 'stale', 'skip_monitor', 'movablekeys'];
+const EVAL_RO_FLAGS: readonly CommandFlag[] = ['readonly', ...EVAL_FLAGS];
+
 const evalSpec = (name: string, isSha: boolean, ro: boolean, summary: string, since: string): CommandSpec =>
   command({
     name,
     arity: -3,
     group: 'scripting',
-    flags: ro ? ['readonly', 'noscript', 'stale', 'skip_monitor', 'movablekeys'] : ['noscript', 'stale', 'skip_monitor', 'movablekeys'],
+    flags: ro ? [...EVAL_RO_FLAGS] : [...EVAL_FLAGS],
     summary,
     since,
     getKeys: evalKeys,
+    callFlags: (core, argv) => evalCommandFlags(core, argv, ro ? EVAL_RO_FLAGS : EVAL_FLAGS),
     handler: (ctx, argv) => evalGeneric(ctx, argv, isSha, ro),
   });
 
