@@ -56,13 +56,23 @@ export class CommandContext {
    * is deleted and a DEL propagated; on a replica it is only hidden (the master's DEL will come), and the
    * master's own link sees every key, as in Redis's expireIfNeeded.
    */
-  expireIfNeeded(db: Database, key: string): boolean {
+  expireIfNeeded(db: Database, key: string, forWrite = false): boolean {
     // As Redis's getExpire: no lookup (nor hashing of the key) while nothing in the db has a TTL.
     if (db.expires.size === 0) return false;
     const when = db.expires.get(key);
     // As Redis's keyIsExpired: expired once now has passed the expiry time.
     if (when === undefined || when >= this.now) return false;
-    if (this.core.isReplica()) return !this.client.isMaster;
+    if (this.core.isReplica()) {
+      if (this.client.isMaster) return false;
+      // A writable replica deletes the expired key its own client is about to write (Redis 7.0's
+      // force_delete_expired), so the write starts from nothing (INCR makes a key without the old TTL). The
+      // DEL is not propagated: a replica passes on only its master's stream.
+      if (forWrite && !this.core.config.bool('replica-read-only')) {
+        this.core.deleteExpiredKey(db, key);
+        this.core.propagator.discard();
+      }
+      return true;
+    }
     // During CLIENT PAUSE nothing may change: hide the key without deleting it (Redis's expireIfNeeded).
     if (this.core.pauseInForce()) return true;
     this.core.deleteExpiredKey(db, key);
@@ -89,7 +99,7 @@ export class CommandContext {
 
   /** Looks a key up before changing it (Redis's lookupKeyWrite): expired keys are missing; no stats. */
   lookupWrite(key: string, db: Database = this.db): RedisValue | undefined {
-    if (this.expireIfNeeded(db, key)) return undefined;
+    if (this.expireIfNeeded(db, key, true)) return undefined;
     const v = db.dict.get(key);
     if (v !== undefined && this.core.memory.active) this.core.memory.touch(db, key);
     return v;
