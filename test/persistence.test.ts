@@ -306,6 +306,12 @@ describe('replication across restarts', { timeout: 90_000 }, () => {
     await writeEveryType(mc, 80, 11);
     await converged(mc, [rc]);
     const before = await info(mc);
+    // Stop once the master has the replica's ACK of that offset: with a replica that looks behind, SHUTDOWN
+    // waits and sends REPLCONF GETACK, which moves the offset (as Redis 7 does).
+    await waitFor(async () => {
+      const role = (await mc.call('ROLE')) as [string, number, Array<[string, string, string]>];
+      return role[2].length === 1 && role[2][0][2] === before.master_repl_offset;
+    }, 10_000, "the replica's ACK of the final offset");
     mc.close();
     expect(await m.stop()).toBe(0);
 
